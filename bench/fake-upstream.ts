@@ -1,0 +1,119 @@
+// Fake OpenAI upstream for the bench: canned answers, written at once, no timers,
+// so the numbers measure the proxies and not the upstream.
+// Standalone: `node bench/fake-upstream.ts [--host H] [--port N]` prints {"port":N}.
+import { createServer } from 'node:http'
+import type { IncomingMessage, ServerResponse, Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { parseArgs } from 'node:util'
+import { isMain } from './lib/is-main.ts'
+
+export interface RunningServer {
+  port: number
+  close(): Promise<void>
+}
+
+const CREATED = 1767225600
+
+// ~400 bytes, a realistic non-stream answer with usage.
+export const COMPLETION_BODY = Buffer.from(JSON.stringify({
+  id: 'chatcmpl-bench0000000000000000000000001',
+  object: 'chat.completion',
+  created: CREATED,
+  model: 'm1',
+  system_fingerprint: 'fp_bench',
+  choices: [{
+    index: 0,
+    message: { role: 'assistant', content: 'Hello from the fake upstream, a fixed bench answer.', refusal: null },
+    logprobs: null,
+    finish_reason: 'stop',
+  }],
+  usage: { prompt_tokens: 12, completion_tokens: 18, total_tokens: 30, prompt_tokens_details: { cached_tokens: 0 } },
+}))
+
+function chunk(delta: Record<string, unknown>, finish: string | null, usage?: Record<string, number>): string {
+  const body: Record<string, unknown> = {
+    id: 'chatcmpl-bench0000000000000000000000002',
+    object: 'chat.completion.chunk',
+    created: CREATED,
+    model: 'm1',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  }
+  if (usage) body.usage = usage
+  return `data: ${JSON.stringify(body)}\n\n`
+}
+
+// Five chunks then [DONE]; the last carries finish_reason and usage like include_usage streams.
+export const STREAM_EVENTS: readonly Buffer[] = [
+  chunk({ role: 'assistant', content: '' }, null),
+  chunk({ content: 'Hello' }, null),
+  chunk({ content: ' from the' }, null),
+  chunk({ content: ' fake upstream.' }, null),
+  chunk({}, 'stop', { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 }),
+  'data: [DONE]\n\n',
+].map((s) => Buffer.from(s))
+
+function wantsStream(raw: Buffer): boolean {
+  try {
+    const parsed: unknown = JSON.parse(raw.toString('utf8'))
+    return typeof parsed === 'object' && parsed !== null && (parsed as { stream?: unknown }).stream === true
+  } catch {
+    return false
+  }
+}
+
+function answerChat(req: IncomingMessage, res: ServerResponse): void {
+  const parts: Buffer[] = []
+  req.on('data', (b: Buffer) => parts.push(b))
+  req.on('end', () => {
+    if (wantsStream(Buffer.concat(parts))) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+      for (const ev of STREAM_EVENTS) res.write(ev)
+      res.end()
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': COMPLETION_BODY.length })
+    res.end(COMPLETION_BODY)
+  })
+}
+
+// Endpoint table: a later anthropic-messages row adds `POST /v1/messages` here.
+const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
+  'POST /v1/chat/completions': answerChat,
+}
+
+function notFound(req: IncomingMessage, res: ServerResponse): void {
+  req.resume()
+  const body = JSON.stringify({ error: { message: 'not found', type: 'invalid_request_error', param: null, code: 'not_found' } })
+  res.writeHead(404, { 'content-type': 'application/json' }).end(body)
+}
+
+export function startFakeUpstream(opts: { host?: string; port?: number } = {}): Promise<RunningServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    const handler = ROUTES[`${req.method} ${path}`] ?? notFound
+    handler(req, res)
+  })
+  server.keepAliveTimeout = 65_000
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      resolve({
+        port,
+        close: () => new Promise<void>((done) => {
+          server.close(() => done())
+          server.closeAllConnections()
+        }),
+      })
+    })
+  })
+}
+
+if (isMain(import.meta.url)) {
+  const { values } = parseArgs({ options: { host: { type: 'string' }, port: { type: 'string' } } })
+  const running = await startFakeUpstream({ host: values.host, port: values.port === undefined ? 0 : Number(values.port) })
+  process.stdout.write(`${JSON.stringify({ port: running.port })}\n`)
+  const stop = (): void => { void running.close().then(() => process.exit(0)) }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}

@@ -1,0 +1,83 @@
+// What the bench measures, as data. A row = target × family × mode.
+// Adding an upstream family (e.g. anthropic-messages) is one FAMILIES entry plus the
+// fake upstream's route for its path; targets and reporting pick it up unchanged.
+import type { ProviderConfig } from '../src/config/schema.ts'
+
+export type Mode = 'non-stream' | 'stream'
+export const MODES: readonly Mode[] = ['non-stream', 'stream']
+
+export interface Request {
+  path: string
+  headers: Record<string, string>
+  body: string
+}
+
+export interface Family {
+  /** Short id shown in the table (`openai`, later `anthropic`). */
+  id: string
+  /** Provider id in rotor's config; the fake upstream serves it under /v1. */
+  providerId: string
+  provider: (upstreamBaseUrl: string) => ProviderConfig
+  /** What a client sends to rotor (always OpenAI chat completions). */
+  rotorRequest: (mode: Mode) => Request
+  /** What a client sends through the bare proxy: the upstream's own wire format. */
+  bareRequest: (mode: Mode) => Request
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' }
+
+function chatBody(model: string, mode: Mode): string {
+  return JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: 'Say hello in five words.' }],
+    max_tokens: 16,
+    ...(mode === 'stream' ? { stream: true } : {}),
+  })
+}
+
+export const BENCH_API_KEY = 'sk-bench-1234567890'
+
+export const FAMILIES: readonly Family[] = [
+  {
+    id: 'openai',
+    providerId: 'fake',
+    provider: (baseUrl) => ({ baseUrl, api: 'openai-completions', apiKey: BENCH_API_KEY, models: [{ id: 'm1' }] }),
+    rotorRequest: (mode) => ({ path: '/v1/chat/completions', headers: JSON_HEADERS, body: chatBody('fake/m1', mode) }),
+    bareRequest: (mode) => ({ path: '/v1/chat/completions', headers: { ...JSON_HEADERS, authorization: `Bearer ${BENCH_API_KEY}` }, body: chatBody('m1', mode) }),
+  },
+  // Later: { id: 'anthropic', providerId: 'fake-anthropic', api 'anthropic-messages',
+  //   rotorRequest → /v1/chat/completions with model 'fake-anthropic/m1',
+  //   bareRequest → /v1/messages with an Anthropic body }, plus `POST /v1/messages` in fake-upstream.ts.
+]
+
+export type TargetKind = 'bare' | 'rotor'
+
+export interface TargetSpec {
+  /** Name in the table. */
+  name: string
+  kind: TargetKind
+  /** rotor only: value of ROTOR_STATE. */
+  state?: 'memory' | 'redis'
+  /** The row is only run when this is true (redis needs --redis or a reachable REDIS_URL). */
+  optional?: boolean
+}
+
+export const TARGETS: readonly TargetSpec[] = [
+  { name: 'bare', kind: 'bare' },
+  { name: 'rotor', kind: 'rotor', state: 'memory' },
+  { name: 'rotor-redis', kind: 'rotor', state: 'redis', optional: true },
+]
+
+/** The rotor config for the bench: every family's provider pointed at the fake upstream. */
+export function rotorConfig(opts: { upstreamBaseUrl: string; logLevel: string; redisUrl?: string; redisPrefix?: string }): Record<string, unknown> {
+  const providers: Record<string, ProviderConfig> = {}
+  for (const f of FAMILIES) providers[f.providerId] = f.provider(opts.upstreamBaseUrl)
+  const first = FAMILIES[0]
+  return {
+    gateway: { host: '127.0.0.1', port: 0 },
+    logging: { level: opts.logLevel },
+    ...(opts.redisUrl !== undefined ? { state: { redis: { url: opts.redisUrl, prefix: opts.redisPrefix ?? 'rotor-bench:' } } } : {}),
+    models: { mode: 'replace', providers },
+    agents: { defaults: { model: { primary: `${first.providerId}/m1` } } },
+  }
+}

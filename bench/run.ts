@@ -1,0 +1,217 @@
+// `npm run bench`: rotor's cost over a bare Node proxy, against a canned upstream.
+// Fake upstream, bare proxy and rotor each run in their own process; autocannon drives
+// the load from this one. Every phase is bounded (start timeouts, fixed-duration runs,
+// one watchdog for the whole run).
+import { mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import type { ChildHandle } from './lib/child.ts'
+import { probe, runLoad } from './lib/load.ts'
+import { compare, formatComparisons, formatRows, judge } from './lib/report.ts'
+import type { RowResult } from './lib/report.ts'
+import {
+  dropRedisPrefix, gatewayEntry, redisReachable, startBareProxyChild, startFakeUpstreamChild, startRotorChild,
+} from './lib/targets.ts'
+import { FAMILIES, MODES, TARGETS, rotorConfig } from './rows.ts'
+import type { TargetSpec } from './rows.ts'
+
+const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--redis] [--log-level L] [--probes N]
+  --duration S     measured seconds per row (default 8)
+  --warmup S       warm-up seconds per row before measuring (default 2)
+  --connections N  concurrent connections (default 50); pipelining is always 1
+  --redis          add the rotor-redis row (also added when REDIS_URL is set and reachable)
+  --log-level L    rotor's logging.level during the run (default warn)
+  --probes N       sequential correctness probes per row before the load (default 20)`
+
+interface Settings {
+  durationS: number
+  warmupS: number
+  connections: number
+  redis: boolean
+  logLevel: string
+  probes: number
+}
+
+function number(raw: string | undefined, fallback: number, name: string, min: number, max: number): number {
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n < min || n > max) {
+    process.stderr.write(`--${name} must be a number from ${min} to ${max}\n${USAGE}\n`)
+    process.exit(2)
+  }
+  return n
+}
+
+function settings(): Settings {
+  let parsed
+  try {
+    parsed = parseArgs({
+      options: {
+        duration: { type: 'string' }, warmup: { type: 'string' }, connections: { type: 'string' },
+        redis: { type: 'boolean' }, 'log-level': { type: 'string' }, probes: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`)
+    process.exit(2)
+  }
+  const v = parsed.values
+  if (v.help) { process.stdout.write(`${USAGE}\n`); process.exit(0) }
+  return {
+    durationS: number(v.duration, 8, 'duration', 1, 300),
+    warmupS: number(v.warmup, 2, 'warmup', 0, 60),
+    connections: Math.floor(number(v.connections, 50, 'connections', 1, 2000)),
+    redis: v.redis === true,
+    logLevel: v['log-level'] ?? 'warn',
+    probes: Math.floor(number(v.probes, 20, 'probes', 1, 1000)),
+  }
+}
+
+function progress(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`)
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+interface RunState {
+  children: Set<ChildHandle>
+  tmp?: string
+  redisCleanup?: { url: string; prefix: string }
+}
+
+async function cleanup(state: RunState): Promise<void> {
+  await Promise.all([...state.children].map((c) => c.stop()))
+  state.children.clear()
+  if (state.redisCleanup) {
+    const n = await dropRedisPrefix(state.redisCleanup.url, state.redisCleanup.prefix)
+    if (n > 0) progress(`removed ${n} redis keys under ${state.redisCleanup.prefix}`)
+  }
+  if (state.tmp) await rm(state.tmp, { recursive: true, force: true })
+}
+
+function skippedRows(target: string, note: string): RowResult[] {
+  return FAMILIES.flatMap((f) => MODES.map((mode) => ({ target, family: f.id, mode, status: 'skipped' as const, note })))
+}
+
+async function measureTarget(spec: TargetSpec, baseUrl: string, s: Settings): Promise<RowResult[]> {
+  const rows: RowResult[] = []
+  for (const family of FAMILIES) {
+    for (const mode of MODES) {
+      const request = spec.kind === 'bare' ? family.bareRequest(mode) : family.rotorRequest(mode)
+      progress(`${spec.name} ${family.id} ${mode}: probing, warming up ${s.warmupS}s, measuring ${s.durationS}s`)
+      const checked = await probe(baseUrl, request, mode, s.probes)
+      const figures = await runLoad({ baseUrl, request, connections: s.connections, durationS: s.durationS, warmupS: s.warmupS })
+      const verdict = judge(figures)
+      const notes = [checked.ok ? undefined : checked.note, verdict.note].filter((n) => n !== undefined)
+      rows.push({
+        target: spec.name, family: family.id, mode,
+        status: checked.ok && verdict.status === 'ok' ? 'ok' : 'flagged',
+        ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+        figures,
+        ...(checked.overheadMs !== undefined ? { overheadMs: checked.overheadMs } : {}),
+      })
+    }
+  }
+  return rows
+}
+
+async function main(): Promise<number> {
+  const s = settings()
+  const state: RunState = { children: new Set() }
+  const rowCount = TARGETS.length * FAMILIES.length * MODES.length
+  const budgetMs = (rowCount * (s.durationS + s.warmupS + 5) + 60) * 1000
+  const watchdog = setTimeout(() => {
+    progress(`aborting: the run exceeded its ${Math.round(budgetMs / 1000)} s budget`)
+    void cleanup(state).finally(() => process.exit(1))
+  }, budgetMs)
+
+  const rows: RowResult[] = []
+  const notes: string[] = []
+  let failed = false
+  try {
+    state.tmp = await mkdtemp(join(tmpdir(), 'rotor-bench-'))
+    const upstream = await startFakeUpstreamChild(ROOT)
+    state.children.add(upstream.child)
+    const upstreamBaseUrl = `http://127.0.0.1:${upstream.port}/v1`
+    progress(`fake upstream on ${upstream.port}`)
+
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+    const redisWanted = s.redis || process.env.REDIS_URL !== undefined
+    const gateway = gatewayEntry(ROOT) !== undefined
+
+    for (const spec of TARGETS) {
+      if (spec.kind === 'bare') {
+        const bare = await startBareProxyChild(ROOT, upstream.port)
+        state.children.add(bare.child)
+        progress(`bare proxy on ${bare.port}`)
+        rows.push(...await measureTarget(spec, `http://127.0.0.1:${bare.port}`, s))
+        await bare.child.stop()
+        state.children.delete(bare.child)
+        continue
+      }
+      const store = spec.state ?? 'memory'
+      if (spec.optional && store === 'redis') {
+        if (!redisWanted) { notes.push(`${spec.name}: not run (pass --redis or set REDIS_URL)`); continue }
+        if (!gateway) { rows.push(...skippedRows(spec.name, 'src/cli/main.ts does not exist yet')); continue }
+        if (!await redisReachable(redisUrl)) { rows.push(...skippedRows(spec.name, `redis not reachable at ${redisUrl}`)); continue }
+      } else if (!gateway) {
+        rows.push(...skippedRows(spec.name, 'src/cli/main.ts does not exist yet'))
+        continue
+      }
+      const prefix = `rotor-bench-${process.pid}-${spec.name}:`
+      if (store === 'redis') state.redisCleanup = { url: redisUrl, prefix }
+      let rotor
+      try {
+        rotor = await startRotorChild({
+          root: ROOT,
+          home: join(state.tmp, spec.name),
+          state: store,
+          config: rotorConfig({
+            upstreamBaseUrl, logLevel: s.logLevel,
+            ...(store === 'redis' ? { redisUrl, redisPrefix: prefix } : {}),
+          }),
+          ...(store === 'redis' ? { redisUrl } : {}),
+        })
+      } catch (err) {
+        const why = (err as Error).message
+        // A gateway without redis support yet is a note; a gateway that can't start at all is a failure.
+        if (spec.optional) rows.push(...skippedRows(spec.name, `gateway did not start in ${store} mode: ${why}`))
+        else { rows.push(...skippedRows(spec.name, `gateway did not start: ${why}`)); failed = true }
+        progress(`${spec.name} did not start: ${why}`)
+        continue
+      }
+      state.children.add(rotor.child)
+      progress(`${spec.name} on ${rotor.port}`)
+      rows.push(...await measureTarget(spec, `http://127.0.0.1:${rotor.port}`, s))
+      await rotor.child.stop()
+      state.children.delete(rotor.child)
+    }
+  } catch (err) {
+    progress(`failed: ${(err as Error).message}`)
+    failed = true
+  } finally {
+    await cleanup(state)
+    clearTimeout(watchdog)
+  }
+
+  const comparisons = compare(rows)
+  const out = process.stdout
+  out.write(`\nrotor bench — node ${process.version}, ${availableParallelism()} CPUs, ${s.connections} connections, pipelining 1, ${s.warmupS}s warm-up + ${s.durationS}s per row\n\n`)
+  out.write(`${formatRows(rows)}\n\n${formatComparisons(comparisons)}\n`)
+  for (const row of rows) {
+    if (row.status !== 'ok' && row.note?.includes('\n')) out.write(`\n${row.target} ${row.family} ${row.mode} ${row.status}:\n${row.note}\n`)
+  }
+  for (const n of notes) out.write(`note: ${n}\n`)
+  out.write(`${JSON.stringify({
+    bench: 'rotor', node: process.version, cpus: availableParallelism(),
+    connections: s.connections, pipelining: 1, durationS: s.durationS, warmupS: s.warmupS,
+    rows, comparisons, notes,
+  })}\n`)
+  if (rows.some((r) => r.status === 'flagged')) failed = true
+  return failed ? 1 : 0
+}
+
+const code = await main()
+process.exit(code)

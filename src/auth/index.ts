@@ -1,0 +1,11 @@
+// Public surface of the auth area.
+export type {
+  ApiKeyCredential, TokenCredential, OAuthCredential, Credential, CredentialType,
+  ModelCooldown, UsageStats, AuthProfilesFile, ProfileSource, Profile
+} from './types.ts'
+export {
+  openCredentialsFile, writeJsonAtomic, normalizeAuthProfiles, emptyAuthProfiles,
+  type CredentialsFile, type CredentialsFileOptions
+} from './credentials-file.ts'
+export { resolveProfiles, resolveSecret, type ResolveProfilesInput } from './profiles.ts'
+export { maskSecret, redactCredential } from './mask.ts'

@@ -1,0 +1,57 @@
+// auth-profiles.json v1 (DESIGN §4, Clawdbot-compatible) and the resolved profile view.
+import type { Reason } from '../routing/types.ts'
+
+export interface ApiKeyCredential { type: 'api_key', provider: string, key: string, email?: string }
+export interface TokenCredential { type: 'token', provider: string, token: string, expires?: number, email?: string }
+export interface OAuthCredential {
+  type: 'oauth', provider: string, access: string, refresh: string, expires: number, email?: string
+  [extra: string]: unknown
+}
+export type Credential = ApiKeyCredential | TokenCredential | OAuthCredential
+export type CredentialType = Credential['type']
+
+/** Per-model rate-limit cooldown (rotor extension, stored inside usageStats). */
+export interface ModelCooldown {
+  until: number
+  errorCount: number
+  lastFailureAt: number
+  /** Half-open probe claimed until this time (ms epoch). */
+  probeUntil?: number
+}
+
+/** Clawdbot's usageStats entry plus rotor's per-model cooldowns and probe claim. */
+export interface UsageStats {
+  lastUsed?: number
+  errorCount?: number
+  lastFailureAt?: number
+  failureCounts?: Partial<Record<Reason, number>>
+  cooldownUntil?: number
+  cooldownReason?: Reason
+  disabledUntil?: number
+  disabledReason?: string
+  probeUntil?: number
+  modelCooldowns?: Record<string, ModelCooldown>
+}
+
+export interface AuthProfilesFile {
+  version: 1
+  profiles: Record<string, Credential>
+  order?: Record<string, string[]>
+  lastGood?: Record<string, string>
+  usageStats?: Record<string, UsageStats>
+}
+
+export type ProfileSource = 'file' | 'config' | 'env' | 'none'
+
+/** A credential the gateway may route to, after merging file, config and env. */
+export interface Profile {
+  readonly id: string
+  readonly provider: string
+  /** `none` for providers with `auth: "none"` (one synthetic profile `<provider>:none`). */
+  readonly type: CredentialType | 'none'
+  readonly source: ProfileSource
+  readonly credential: Credential | undefined
+  /** False when the declared mode disagrees with the stored type, or the secret is empty. */
+  readonly usable: boolean
+  readonly unusableReason?: string
+}

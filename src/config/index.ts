@@ -1,0 +1,20 @@
+// Public surface of the config area.
+export { resolveHome, findConfigPath, agentDir, authProfilesPath, modelsJsonPath, expandHome, CONFIG_FILE_NAMES } from './paths.ts'
+export type { Env, FindConfigOptions } from './paths.ts'
+export { substituteEnv, envReferenceName, MissingEnvVarError } from './env-substitute.ts'
+export { loadConfig, resolveConfig, validateConfig, parseConfigText, formatSchemaErrors, EXAMPLE_CONFIG_PATH, DEFAULTS, DEFAULT_MODEL_ALIASES } from './load.ts'
+export type { LoadConfigOptions } from './load.ts'
+export { BUILTIN_PROVIDERS, builtinProviderIds, bedrockProvider, hasBedrockEnv, BEDROCK_ENV_VARS } from './builtin-providers.ts'
+export type { ProviderSpec } from './builtin-providers.ts'
+export { buildCatalog, normalizeBaseUrl, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_TOKENS } from './catalog.ts'
+export type { BuildCatalogOptions, CatalogProviderDef } from './catalog.ts'
+export { writeModelsJson, renderModelsJson } from './models-json.ts'
+export { createConfigReloader } from './watch.ts'
+export type { ConfigReloader, ConfigReloaderOptions, ReloadResult } from './watch.ts'
+export { RotorConfigSchema } from './schema.ts'
+export type { RotorConfig, ProviderConfig, ModelDefinitionConfig, ApiFamily } from './schema.ts'
+export { DEFAULT_AGENT } from './types.ts'
+export type {
+  LoadedConfig, Catalog, ProviderDef, ModelDef, ModelCost, ProviderAuth, AgentSettings,
+  CooldownPolicy, ClientDef, GatewaySettings,
+} from './types.ts'

@@ -1,0 +1,100 @@
+// Resolved, immutable view of the config that the rest of rotor consumes.
+import type { ApiFamily, RotorConfig } from './schema.ts'
+
+export type ProviderAuth = 'none' | 'api-key' | 'oauth' | 'token' | 'aws-sdk'
+
+export interface ModelCost {
+  readonly input: number
+  readonly output: number
+  readonly cacheRead: number
+  readonly cacheWrite: number
+}
+
+/** One model of the catalog, defaults applied. */
+export interface ModelDef {
+  readonly id: string
+  readonly name: string
+  readonly api: ApiFamily
+  readonly reasoning: boolean
+  readonly input: readonly ('text' | 'image')[]
+  readonly cost: ModelCost
+  readonly contextWindow: number
+  readonly maxTokens: number
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export interface ProviderDef {
+  readonly id: string
+  readonly baseUrl: string
+  readonly api: ApiFamily
+  readonly auth: ProviderAuth
+  /** Key from `models.providers.<id>.apiKey`; becomes profile `<id>:config`. */
+  readonly apiKey?: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly oauth?: Readonly<{ tokenUrl?: string, clientId?: string }>
+  /** Conventional env vars whose value becomes profile `<id>:env` (first set wins). */
+  readonly envVars: readonly string[]
+  /** Env var that holds a bearer token (`token` type) rather than an api key. */
+  readonly envTokenVars: readonly string[]
+  readonly models: ReadonlyMap<string, ModelDef>
+}
+
+export interface Catalog {
+  readonly providers: ReadonlyMap<string, ProviderDef>
+}
+
+export interface AgentSettings {
+  readonly id: string
+  /** `provider/model` ref or alias as written in config; undefined when none is set. */
+  readonly primary: string | undefined
+  readonly fallbacks: readonly string[]
+  /** lower-cased alias → `provider/model` ref (agent entries win over defaults). */
+  readonly aliases: ReadonlyMap<string, string>
+  /** The agent's config `auth.order`, else the global `auth.order`: provider → profile ids. */
+  readonly configOrder: Readonly<Record<string, readonly string[]>>
+}
+
+export interface CooldownPolicy {
+  readonly billingBackoffMs: number
+  readonly billingBackoffMsByProvider: Readonly<Record<string, number>>
+  readonly billingMaxMs: number
+  readonly failureWindowMs: number
+}
+
+export interface ClientDef {
+  readonly name: string
+  readonly key: string
+  readonly agent: string
+}
+
+export interface GatewaySettings {
+  readonly host: string
+  readonly port: number
+  readonly authNone: boolean
+  readonly clients: readonly ClientDef[]
+  readonly adminKey: string | undefined
+  readonly bodyLimitBytes: number
+  readonly firstByteTimeoutMs: number
+  readonly requestTimeoutMs: number
+}
+
+export interface LoadedConfig {
+  readonly raw: RotorConfig
+  /** File the config came from; undefined when built-in defaults are used. */
+  readonly path: string | undefined
+  readonly home: string
+  readonly gateway: GatewaySettings
+  readonly state: { readonly store: 'memory' | 'redis', readonly redisUrl: string, readonly prefix: string }
+  readonly catalog: Catalog
+  /** Always contains `default`. */
+  readonly agents: ReadonlyMap<string, AgentSettings>
+  readonly auth: {
+    readonly declared: Readonly<Record<string, { provider: string, mode: 'api_key' | 'oauth' | 'token' }>>
+    readonly strategy: 'round-robin' | 'ordered'
+    readonly cooldowns: CooldownPolicy
+    readonly sessionTtlMs: number
+  }
+  readonly logLevel: string
+}
+
+export const DEFAULT_AGENT = 'default'

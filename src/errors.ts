@@ -1,0 +1,104 @@
+// Every client-facing error, one table (DESIGN §6). Only src/server/error-reply.ts knows the wire shape.
+
+export class RotorError extends Error {
+  readonly code: string = 'ROTOR_ERR_INTERNAL'
+  readonly status: number = 500
+  /** OpenAI `error.code`. */
+  readonly publicCode: string = 'internal_error'
+  /** OpenAI `error.type`. */
+  readonly type: string = 'server_error'
+  readonly param: string | null = null
+  readonly headers: Readonly<Record<string, string>> = {}
+}
+
+export class InvalidRequestError extends RotorError {
+  override readonly code = 'ROTOR_ERR_REQUEST_INVALID'
+  override readonly status = 400
+  override readonly publicCode = 'invalid_request'
+  override readonly type = 'invalid_request_error'
+  override readonly param: string | null
+  constructor (message: string, param: string | null = null) { super(message); this.param = param }
+}
+
+export class InvalidApiKeyError extends RotorError {
+  override readonly code = 'ROTOR_ERR_AUTH_CLIENT_KEY'
+  override readonly status = 401
+  override readonly publicCode = 'invalid_api_key'
+  override readonly type = 'invalid_request_error'
+  constructor (message = 'Invalid or missing API key') { super(message) }
+}
+
+export class RequestTooLargeError extends RotorError {
+  override readonly code = 'ROTOR_ERR_REQUEST_TOO_LARGE'
+  override readonly status = 413
+  override readonly publicCode = 'request_too_large'
+  override readonly type = 'invalid_request_error'
+}
+
+export class ModelNotFoundError extends RotorError {
+  override readonly code = 'ROTOR_ERR_ROUTING_MODEL_NOT_FOUND'
+  override readonly status = 404
+  override readonly publicCode = 'model_not_found'
+  override readonly type = 'invalid_request_error'
+  override readonly param = 'model'
+}
+
+export class RateLimitedError extends RotorError {
+  override readonly code = 'ROTOR_ERR_ROUTING_RATE_LIMITED'
+  override readonly status = 429
+  override readonly publicCode = 'rate_limited'
+  override readonly type = 'rate_limit_error'
+  override readonly headers: Readonly<Record<string, string>>
+  readonly retryAfterSeconds: number
+  constructor (message: string, retryAfterSeconds: number) {
+    super(message)
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds))
+    this.headers = { 'retry-after': String(this.retryAfterSeconds) }
+  }
+}
+
+export class NoCredentialsError extends RotorError {
+  override readonly code = 'ROTOR_ERR_AUTH_NO_CREDENTIALS'
+  override readonly status = 503
+  override readonly publicCode = 'no_credentials'
+  override readonly type = 'server_error'
+  constructor (provider: string) { super(`No credentials found for provider ${provider}`) }
+}
+
+export class UpstreamError extends RotorError {
+  override readonly code = 'ROTOR_ERR_UPSTREAM_FAILED'
+  override readonly status = 502
+  override readonly publicCode = 'upstream_error'
+  override readonly type = 'server_error'
+}
+
+export class UpstreamTimeoutError extends RotorError {
+  override readonly code = 'ROTOR_ERR_UPSTREAM_TIMEOUT'
+  override readonly status = 504
+  override readonly publicCode = 'upstream_timeout'
+  override readonly type = 'server_error'
+}
+
+export class NotFoundError extends RotorError {
+  override readonly code = 'ROTOR_ERR_NOT_FOUND'
+  override readonly status = 404
+  override readonly publicCode = 'not_found'
+  override readonly type = 'invalid_request_error'
+}
+
+export class ForbiddenError extends RotorError {
+  override readonly code = 'ROTOR_ERR_FORBIDDEN'
+  override readonly status = 403
+  override readonly publicCode = 'forbidden'
+  override readonly type = 'invalid_request_error'
+}
+
+/** Config that cannot be loaded; the message names the file and the config path. */
+export class ConfigError extends RotorError {
+  override readonly code = 'ROTOR_ERR_CONFIG_INVALID'
+}
+
+/** A credentials file that exists but cannot be parsed; never overwritten. */
+export class CorruptCredentialsError extends RotorError {
+  override readonly code = 'ROTOR_ERR_AUTH_CORRUPT_FILE'
+}

@@ -1,0 +1,204 @@
+// OpenAI `messages` → Anthropic `system` + alternating `messages`. Pure.
+// Consecutive messages of one role are merged (tool results and the user text after them
+// share one user turn, as Anthropic requires), empty text is dropped, and tool_result
+// blocks are moved to the front of their user turn.
+import { InvalidInput, isRecord } from './narrow.ts'
+
+export type Block = Record<string, unknown>
+
+export interface AnthropicMessage {
+  role: 'user' | 'assistant'
+  content: Block[]
+}
+
+export interface TranslatedMessages {
+  readonly system: Block[]
+  readonly messages: AnthropicMessage[]
+}
+
+const IMAGE_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp'])
+const DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*);base64,/i
+
+export function toAnthropicMessages (input: unknown): TranslatedMessages {
+  if (!Array.isArray(input)) throw new InvalidInput('messages must be an array')
+  const system: Block[] = []
+  const messages: AnthropicMessage[] = []
+  const push = (role: 'user' | 'assistant', blocks: Block[]): void => {
+    if (blocks.length === 0) return
+    const last = messages[messages.length - 1]
+    if (last !== undefined && last.role === role) last.content.push(...blocks)
+    else messages.push({ role, content: blocks })
+  }
+
+  for (let i = 0; i < input.length; i++) {
+    const m: unknown = input[i]
+    const where = `messages[${i}]`
+    if (!isRecord(m)) throw new InvalidInput(`${where} must be an object`)
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        system.push(...textBlocks(m.content, where))
+        break
+      case 'user':
+        push('user', userBlocks(m.content, where))
+        break
+      case 'assistant':
+        push('assistant', assistantBlocks(m, where))
+        break
+      case 'tool':
+        push('user', [toolResult(m, where)])
+        break
+      case 'function':
+        throw new InvalidInput(`${where}: role "function" is not supported by Anthropic models; use tool messages`)
+      default:
+        throw new InvalidInput(`${where}.role must be one of system, developer, user, assistant, tool`)
+    }
+  }
+  if (messages.length === 0) throw new InvalidInput('messages must contain at least one user or assistant message')
+  for (const m of messages) {
+    if (m.role === 'user' && m.content.length > 1) m.content = toolResultsFirst(m.content)
+  }
+  return { system, messages }
+}
+
+function toolResultsFirst (blocks: Block[]): Block[] {
+  const results = blocks.filter((b) => b.type === 'tool_result')
+  if (results.length === 0 || results.length === blocks.length) return blocks
+  return [...results, ...blocks.filter((b) => b.type !== 'tool_result')]
+}
+
+function textBlock (text: string, part?: Record<string, unknown>): Block {
+  const block: Block = { type: 'text', text }
+  if (part !== undefined && isRecord(part.cache_control)) block.cache_control = part.cache_control
+  return block
+}
+
+/** System/developer content: a string or text parts only. */
+function textBlocks (content: unknown, where: string): Block[] {
+  if (typeof content === 'string') return content === '' ? [] : [textBlock(content)]
+  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of text parts`)
+  const out: Block[] = []
+  content.forEach((part: unknown, j) => {
+    if (!isRecord(part) || part.type !== 'text' || typeof part.text !== 'string') {
+      throw new InvalidInput(`${where}.content[${j}]: only text parts are allowed here`)
+    }
+    if (part.text !== '') out.push(textBlock(part.text, part))
+  })
+  return out
+}
+
+/** User (and tool result) content: text and images. */
+function userBlocks (content: unknown, where: string): Block[] {
+  if (typeof content === 'string') return content === '' ? [] : [textBlock(content)]
+  if (content === undefined || content === null) return []
+  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of content parts`)
+  const out: Block[] = []
+  content.forEach((part: unknown, j) => {
+    const at = `${where}.content[${j}]`
+    if (!isRecord(part)) throw new InvalidInput(`${at} must be an object`)
+    if (part.type === 'text') {
+      if (typeof part.text !== 'string') throw new InvalidInput(`${at}.text must be a string`)
+      if (part.text !== '') out.push(textBlock(part.text, part))
+    } else if (part.type === 'image_url') {
+      out.push(imageBlock(part, at))
+    } else {
+      throw new InvalidInput(`${at}: content part type "${String(part.type)}" is not supported by Anthropic models (text and image_url only)`)
+    }
+  })
+  return out
+}
+
+function imageBlock (part: Record<string, unknown>, at: string): Block {
+  const ref = part.image_url
+  const url = typeof ref === 'string' ? ref : isRecord(ref) && typeof ref.url === 'string' ? ref.url : undefined
+  if (url === undefined) throw new InvalidInput(`${at}.image_url.url is required`)
+  let block: Block
+  const data = DATA_URL.exec(url)
+  if (data !== null) {
+    let mediaType = data[1].toLowerCase()
+    if (mediaType === 'image/jpg') mediaType = 'image/jpeg'
+    if (!IMAGE_TYPES.has(mediaType)) {
+      throw new InvalidInput(`${at}: image type ${mediaType} is not supported by Anthropic models (jpeg, png, gif, webp)`)
+    }
+    block = { type: 'image', source: { type: 'base64', media_type: mediaType, data: url.slice(data[0].length) } }
+  } else if (/^https?:\/\//i.test(url)) {
+    block = { type: 'image', source: { type: 'url', url } }
+  } else {
+    throw new InvalidInput(`${at}: image_url must be a base64 data: URL or an http(s) URL`)
+  }
+  if (isRecord(part.cache_control)) block.cache_control = part.cache_control
+  return block
+}
+
+function assistantBlocks (m: Record<string, unknown>, where: string): Block[] {
+  const out: Block[] = []
+  // Thinking blocks must come first and be replayed unchanged (signature included).
+  if (Array.isArray(m.thinking_blocks)) {
+    m.thinking_blocks.forEach((b: unknown, j) => { out.push(thinkingBlock(b, `${where}.thinking_blocks[${j}]`)) })
+  }
+  const content = m.content
+  if (typeof content === 'string') {
+    if (content !== '') out.push(textBlock(content))
+  } else if (Array.isArray(content)) {
+    content.forEach((part: unknown, j) => {
+      const at = `${where}.content[${j}]`
+      if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') {
+        if (part.text !== '') out.push(textBlock(part.text, part))
+      } else if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') {
+        if (part.refusal !== '') out.push(textBlock(part.refusal))
+      } else {
+        throw new InvalidInput(`${at}: assistant content parts must be text or refusal`)
+      }
+    })
+  } else if (content !== undefined && content !== null) {
+    throw new InvalidInput(`${where}.content must be a string, an array of text parts, or null`)
+  }
+  if (m.tool_calls !== undefined && m.tool_calls !== null) {
+    if (!Array.isArray(m.tool_calls)) throw new InvalidInput(`${where}.tool_calls must be an array`)
+    m.tool_calls.forEach((call: unknown, j) => { out.push(toolUse(call, `${where}.tool_calls[${j}]`)) })
+  }
+  return out
+}
+
+function thinkingBlock (b: unknown, at: string): Block {
+  if (isRecord(b) && b.type === 'thinking' && typeof b.thinking === 'string' && typeof b.signature === 'string') {
+    return { type: 'thinking', thinking: b.thinking, signature: b.signature }
+  }
+  if (isRecord(b) && b.type === 'redacted_thinking' && typeof b.data === 'string') {
+    return { type: 'redacted_thinking', data: b.data }
+  }
+  throw new InvalidInput(`${at} must be {type:"thinking", thinking, signature} or {type:"redacted_thinking", data}`)
+}
+
+function toolUse (call: unknown, at: string): Block {
+  if (!isRecord(call) || !isRecord(call.function) || typeof call.id !== 'string' || call.id === '') {
+    throw new InvalidInput(`${at} must be {id, type:"function", function:{name, arguments}}`)
+  }
+  const fn = call.function
+  if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`${at}.function.name is required`)
+  let input: unknown = fn.arguments
+  if (typeof input === 'string') {
+    if (input.trim() === '') input = {}
+    else {
+      try { input = JSON.parse(input) } catch {
+        throw new InvalidInput(`${at}.function.arguments is not valid JSON`)
+      }
+    }
+  } else if (input === undefined || input === null) {
+    input = {}
+  }
+  if (!isRecord(input)) throw new InvalidInput(`${at}.function.arguments must encode a JSON object`)
+  return { type: 'tool_use', id: call.id, name: fn.name, input }
+}
+
+function toolResult (m: Record<string, unknown>, where: string): Block {
+  if (typeof m.tool_call_id !== 'string' || m.tool_call_id === '') throw new InvalidInput(`${where}.tool_call_id is required`)
+  const block: Block = { type: 'tool_result', tool_use_id: m.tool_call_id }
+  if (typeof m.content === 'string') {
+    if (m.content !== '') block.content = m.content
+  } else {
+    const blocks = userBlocks(m.content, where)
+    if (blocks.length > 0) block.content = blocks
+  }
+  return block
+}

@@ -1,0 +1,217 @@
+// OpenAI Chat Completions body → Anthropic Messages body. Pure: no I/O, no clock.
+//
+// Parameter rule. Every OpenAI parameter falls in exactly one of three groups:
+//  1. Translated: messages (system/developer → top-level `system`; user/assistant/tool with
+//     text, image_url (data: URL → base64 source, http(s) URL → url source), tool_calls ↔ tool_use,
+//     tool messages ↔ tool_result, assistant `thinking_blocks` replayed as thinking blocks),
+//     tools, tool_choice, parallel_tool_calls:false, max_completion_tokens | max_tokens (default:
+//     the catalog's maxTokens), temperature (clamped to Anthropic's 0–1), top_p, stop,
+//     reasoning_effort (→ thinking budget, see THINKING_BUDGET), user (→ metadata.user_id), stream.
+//     Anthropic-only extras are passed through when well formed: top_k, thinking, and
+//     cache_control on content parts, system parts and tools.
+//  2. Rejected with 400 before any upstream call — the client asked for something Anthropic
+//     cannot produce, and dropping it would silently change what the answer means: n > 1,
+//     logprobs: true, top_logprobs, response_format other than {type:"text"}, audio, modalities
+//     other than text, web_search_options, legacy functions/function_call and role "function",
+//     content parts other than text/image_url, images that are not data:/http(s) URLs, and
+//     malformed messages, tools or tool calls.
+//  3. Dropped: tuning or bookkeeping with no Anthropic counterpart that does not change the kind
+//     of answer — frequency_penalty, presence_penalty, logit_bias, seed, service_tier, store,
+//     metadata, prediction, prompt_cache_key, safety_identifier, verbosity, `name` on messages,
+//     stream_options (read by the response translator), and any key not listed here.
+// Constraint fixes: with thinking on, temperature and top_p are dropped (Anthropic requires them
+// unset); when both temperature and top_p are given, top_p is dropped (Claude 4.5 models accept
+// only one of them); reasoning_effort on a model without `reasoning` is dropped.
+import type { ModelDef } from '../../config/types.ts'
+import { toAnthropicMessages, type AnthropicMessage, type Block } from './messages.ts'
+import { InvalidInput, isRecord, textOf } from './narrow.ts'
+
+/** The first system block subscription (OAuth / setup-token) credentials must send. */
+export const CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude."
+
+/** reasoning_effort → thinking budget_tokens. `none` turns thinking off. */
+export const THINKING_BUDGET: Readonly<Record<string, number>> = {
+  minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 32768,
+}
+const MIN_BUDGET = 1024
+/** Room kept for the visible answer when the budget must shrink to fit max_tokens. */
+const ANSWER_ROOM = 1024
+
+export interface AnthropicRequest {
+  model: string
+  messages: AnthropicMessage[]
+  max_tokens: number
+  system?: Block[]
+  stream?: boolean
+  temperature?: number
+  top_p?: number
+  top_k?: number
+  stop_sequences?: string[]
+  tools?: Block[]
+  tool_choice?: Block
+  thinking?: Block
+  metadata?: { user_id: string }
+}
+
+export interface ToAnthropicOptions {
+  readonly stream: boolean
+  /** Subscription credential: the Claude Code identity must lead the system prompt. */
+  readonly claudeCode: boolean
+}
+
+export type ToAnthropicResult =
+  | { readonly kind: 'ok', readonly request: AnthropicRequest }
+  | { readonly kind: 'invalid', readonly message: string }
+
+const REJECT_MESSAGE = 'is not supported by Anthropic models'
+
+export function toAnthropicRequest (
+  body: Readonly<Record<string, unknown>>,
+  model: ModelDef,
+  opts: ToAnthropicOptions,
+): ToAnthropicResult {
+  try {
+    return { kind: 'ok', request: build(body, model, opts) }
+  } catch (err) {
+    if (err instanceof InvalidInput) return { kind: 'invalid', message: err.message }
+    throw err
+  }
+}
+
+function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: ToAnthropicOptions): AnthropicRequest {
+  rejectUnsupported(body)
+  const { system, messages } = toAnthropicMessages(body.messages)
+  if (opts.claudeCode && textOf(system[0]) !== CLAUDE_CODE_IDENTITY) {
+    system.unshift({ type: 'text', text: CLAUDE_CODE_IDENTITY })
+  }
+
+  const requestedMax = optionalInt(body.max_completion_tokens, 'max_completion_tokens') ??
+    optionalInt(body.max_tokens, 'max_tokens')
+  const out: AnthropicRequest = { model: model.id, messages, max_tokens: requestedMax ?? model.maxTokens }
+  if (system.length > 0) out.system = system
+  if (opts.stream) out.stream = true
+
+  const thinking = thinkingFor(body, model, out.max_tokens)
+  if (thinking !== undefined) out.thinking = thinking
+  const thinkingOn = thinking !== undefined && thinking.type !== 'disabled'
+
+  const temperature = optionalNumber(body.temperature, 'temperature')
+  const topP = optionalNumber(body.top_p, 'top_p')
+  if (!thinkingOn) {
+    if (temperature !== undefined) out.temperature = Math.min(1, Math.max(0, temperature))
+    else if (topP !== undefined) out.top_p = topP
+  }
+  const topK = optionalInt(body.top_k, 'top_k')
+  if (topK !== undefined && !thinkingOn) out.top_k = topK
+
+  const stop = stopSequences(body.stop)
+  if (stop !== undefined) out.stop_sequences = stop
+
+  const tools = toolsOf(body.tools)
+  if (tools !== undefined) {
+    out.tools = tools
+    const choice = toolChoiceOf(body.tool_choice, body.parallel_tool_calls)
+    if (choice !== undefined) out.tool_choice = choice
+  }
+
+  if (typeof body.user === 'string' && body.user !== '') out.metadata = { user_id: body.user }
+  return out
+}
+
+function rejectUnsupported (body: Readonly<Record<string, unknown>>): void {
+  const n = body.n
+  if (n !== undefined && n !== null && n !== 1) throw new InvalidInput(`n=${String(n)} ${REJECT_MESSAGE} (only n=1)`)
+  if (body.logprobs === true) throw new InvalidInput(`logprobs ${REJECT_MESSAGE}`)
+  if (body.top_logprobs !== undefined && body.top_logprobs !== null) throw new InvalidInput(`top_logprobs ${REJECT_MESSAGE}`)
+  const rf = body.response_format
+  if (rf !== undefined && rf !== null && !(isRecord(rf) && rf.type === 'text')) {
+    const type = isRecord(rf) && typeof rf.type === 'string' ? rf.type : 'this'
+    throw new InvalidInput(`response_format ${type} ${REJECT_MESSAGE}; ask for JSON in the prompt or use a tool`)
+  }
+  if (body.audio !== undefined && body.audio !== null) throw new InvalidInput(`audio output ${REJECT_MESSAGE}`)
+  const modalities = body.modalities
+  if (Array.isArray(modalities) && modalities.some((m) => m !== 'text')) {
+    throw new InvalidInput(`modalities other than "text" ${REJECT_MESSAGE}`)
+  }
+  if (body.web_search_options !== undefined && body.web_search_options !== null) {
+    throw new InvalidInput(`web_search_options ${REJECT_MESSAGE}`)
+  }
+  if (body.functions !== undefined || body.function_call !== undefined) {
+    throw new InvalidInput(`legacy functions/function_call ${REJECT_MESSAGE}; use tools and tool_choice`)
+  }
+}
+
+function optionalNumber (v: unknown, name: string): number | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidInput(`${name} must be a number`)
+  return v
+}
+
+function optionalInt (v: unknown, name: string): number | undefined {
+  const n = optionalNumber(v, name)
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new InvalidInput(`${name} must be a positive integer`)
+  return n
+}
+
+function stopSequences (stop: unknown): string[] | undefined {
+  if (stop === undefined || stop === null) return undefined
+  const list = typeof stop === 'string' ? [stop] : stop
+  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
+    throw new InvalidInput('stop must be a string or an array of strings')
+  }
+  // Anthropic rejects empty stop sequences; OpenAI ignores them.
+  const kept = (list as string[]).filter((s) => s !== '')
+  return kept.length > 0 ? kept : undefined
+}
+
+/**
+ * Budget from reasoning_effort, or a client-sent Anthropic `thinking` object as is. The
+ * budget must be ≥ 1024 and < max_tokens; it shrinks to leave ANSWER_ROOM tokens for the
+ * answer, and thinking stays off when even the minimum does not fit.
+ */
+function thinkingFor (body: Readonly<Record<string, unknown>>, model: ModelDef, maxTokens: number): Block | undefined {
+  if (isRecord(body.thinking) && typeof body.thinking.type === 'string') return { ...body.thinking }
+  const effort = body.reasoning_effort
+  if (effort === undefined || effort === null) return undefined
+  if (typeof effort !== 'string' || (effort !== 'none' && THINKING_BUDGET[effort] === undefined)) {
+    throw new InvalidInput(`reasoning_effort must be one of none, ${Object.keys(THINKING_BUDGET).join(', ')}`)
+  }
+  if (effort === 'none' || !model.reasoning) return undefined
+  const budget = Math.min(THINKING_BUDGET[effort], maxTokens - ANSWER_ROOM)
+  if (budget < MIN_BUDGET) return undefined
+  return { type: 'enabled', budget_tokens: budget }
+}
+
+function toolsOf (tools: unknown): Block[] | undefined {
+  if (tools === undefined || tools === null) return undefined
+  if (!Array.isArray(tools)) throw new InvalidInput('tools must be an array')
+  if (tools.length === 0) return undefined
+  return tools.map((tool, i) => {
+    if (!isRecord(tool) || tool.type !== 'function' || !isRecord(tool.function)) {
+      throw new InvalidInput(`tools[${i}]: only {type:"function", function:{…}} tools are supported by Anthropic models`)
+    }
+    const fn = tool.function
+    if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`tools[${i}].function.name is required`)
+    const schema = fn.parameters === undefined || fn.parameters === null ? { type: 'object', properties: {} } : fn.parameters
+    if (!isRecord(schema)) throw new InvalidInput(`tools[${i}].function.parameters must be a JSON schema object`)
+    const out: Block = { name: fn.name }
+    if (typeof fn.description === 'string' && fn.description !== '') out.description = fn.description
+    out.input_schema = schema
+    if (isRecord(tool.cache_control)) out.cache_control = tool.cache_control
+    return out
+  })
+}
+
+function toolChoiceOf (choice: unknown, parallel: unknown): Block | undefined {
+  let out: Block | undefined
+  if (choice === undefined || choice === null || choice === 'auto') out = parallel === false ? { type: 'auto' } : undefined
+  else if (choice === 'none') return { type: 'none' }
+  else if (choice === 'required') out = { type: 'any' }
+  else if (isRecord(choice) && choice.type === 'function' && isRecord(choice.function) && typeof choice.function.name === 'string') {
+    out = { type: 'tool', name: choice.function.name }
+  } else {
+    throw new InvalidInput('tool_choice must be "auto", "none", "required" or {type:"function", function:{name}}')
+  }
+  if (out !== undefined && parallel === false) out.disable_parallel_tool_use = true
+  return out
+}

@@ -1,0 +1,116 @@
+// One upstream HTTP attempt, shared by every adapter: first-byte deadline, bounded error
+// bodies, classification. It resolves only once the first body chunk is in hand, so the
+// caller can still fail over; after that the body belongs to the caller.
+import type { Dispatcher } from 'undici'
+import { classifyHttp, classifyTransportError } from '../routing/classify.ts'
+import type { AttemptRequest, AttemptResult } from './types.ts'
+
+const MAX_ERROR_BODY = 64 * 1024
+
+export interface HttpAttemptInput {
+  readonly url: URL
+  readonly headers: Record<string, string>
+  readonly body: string | Buffer
+  readonly req: AttemptRequest
+}
+
+/** Successful response before translation: status, headers and a body iterator whose first chunk was read. */
+export interface RawSuccess {
+  readonly kind: 'ok'
+  readonly status: number
+  readonly headers: Dispatcher.ResponseData['headers']
+  readonly first: Buffer
+  readonly rest: AsyncIterable<Buffer>
+  readonly ttfbMs: number
+  readonly close: () => void
+}
+
+export type RawAttemptResult = RawSuccess | Exclude<AttemptResult, { kind: 'ok' }>
+
+const urlCache = new Map<string, URL>()
+
+/** Parsed URL for `base + path`, cached: adapters call this on every request. */
+export function endpoint (base: string, path: string): URL {
+  const key = base + path
+  let url = urlCache.get(key)
+  if (url === undefined) {
+    url = new URL(key)
+    if (urlCache.size > 1000) urlCache.clear()
+    urlCache.set(key, url)
+  }
+  return url
+}
+
+export async function sendAttempt (input: HttpAttemptInput): Promise<RawAttemptResult> {
+  const { req } = input
+  const started = performance.now()
+  const ac = new AbortController()
+  let firstByteTimeout = false
+  const onClientAbort = (): void => { ac.abort() }
+  if (req.signal.aborted) return { kind: 'client_aborted' }
+  req.signal.addEventListener('abort', onClientAbort, { once: true })
+  const timer = setTimeout(() => { firstByteTimeout = true; ac.abort() }, req.firstByteTimeoutMs)
+  let res: Dispatcher.ResponseData | undefined
+  try {
+    res = await req.dispatcher.request({
+      origin: input.url.origin,
+      path: input.url.pathname + input.url.search,
+      method: 'POST',
+      headers: input.headers,
+      body: input.body,
+      signal: ac.signal,
+      headersTimeout: req.firstByteTimeoutMs,
+      bodyTimeout: req.idleTimeoutMs,
+    })
+    const status = res.statusCode
+    if (status < 200 || status >= 300) {
+      const text = await readBounded(res.body)
+      return classifyHttp(status, res.headers, text)
+    }
+    const iterator = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
+    const step = await iterator.next()
+    clearTimeout(timer)
+    const body = res.body
+    const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => iterator }
+    const close = (): void => {
+      req.signal.removeEventListener('abort', onClientAbort)
+      if (!body.destroyed) body.destroy()
+    }
+    // Later aborts (client gone mid-stream) must still cancel the upstream.
+    if (step.done === true) {
+      return { kind: 'ok', status, headers: res.headers, first: Buffer.alloc(0), rest: emptyIterable, ttfbMs: performance.now() - started, close }
+    }
+    return { kind: 'ok', status, headers: res.headers, first: step.value, rest, ttfbMs: performance.now() - started, close }
+  } catch (err) {
+    if (res !== undefined && !res.body.destroyed) res.body.destroy()
+    return classifyTransportError(err, { firstByteTimeout, clientAborted: req.signal.aborted })
+  } finally {
+    clearTimeout(timer)
+    if (res === undefined || res.statusCode < 200 || res.statusCode >= 300) {
+      req.signal.removeEventListener('abort', onClientAbort)
+    }
+  }
+}
+
+const emptyIterable: AsyncIterable<Buffer> = {
+  [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
+}
+
+/** Reads at most MAX_ERROR_BODY bytes of an error body, then drops the rest. */
+async function readBounded (body: Dispatcher.ResponseData['body']): Promise<string> {
+  const parts: Buffer[] = []
+  let size = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (size < MAX_ERROR_BODY) { parts.push(chunk); size += chunk.length }
+  }
+  return Buffer.concat(parts).subarray(0, MAX_ERROR_BODY).toString('utf8')
+}
+
+/** Header map for a bearer-authenticated JSON POST, plus provider and model headers. */
+export function jsonHeaders (req: AttemptRequest, auth: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...req.provider.headers }
+  if (req.model.headers !== undefined) Object.assign(headers, req.model.headers)
+  Object.assign(headers, auth)
+  if (req.stream) headers.accept = 'text/event-stream'
+  return headers
+}

@@ -1,0 +1,51 @@
+// One interface per API family. Adapters know nothing of rotation, cooldowns or Redis.
+import type { Readable } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import type { ModelDef, ProviderDef } from '../config/types.ts'
+import type { Outcome } from '../routing/types.ts'
+
+/** The secret an attempt authenticates with, already resolved (never logged). */
+export interface AttemptCredential {
+  readonly profileId: string
+  readonly type: 'api_key' | 'oauth' | 'token' | 'none'
+  readonly secret: string
+}
+
+export interface AttemptRequest {
+  readonly provider: ProviderDef
+  readonly model: ModelDef
+  readonly credential: AttemptCredential
+  /** The client's parsed body (OpenAI chat completions shape); never mutated. */
+  readonly body: Readonly<Record<string, unknown>>
+  /** The client's raw body bytes, for pure passthrough when nothing must change. */
+  readonly rawBody: Buffer
+  readonly stream: boolean
+  readonly signal: AbortSignal
+  /** Upstream must send headers and its first body bytes within this. */
+  readonly firstByteTimeoutMs: number
+  /** Longest allowed gap between body chunks. */
+  readonly idleTimeoutMs: number
+  readonly dispatcher: Dispatcher
+}
+
+/** A response that may be committed to the client: its first chunk has already arrived. */
+export interface UpstreamSuccess {
+  readonly kind: 'ok'
+  readonly status: number
+  readonly contentType: string
+  /** First body chunk (already read, so the attempt can still fail over before it). */
+  readonly first: Buffer
+  /** The rest of the body, OpenAI-shaped bytes (SSE when streaming). */
+  readonly rest: AsyncIterable<Buffer>
+  /** Upstream time to first byte, ms. */
+  readonly ttfbMs: number
+  /** Release the upstream (destroy the body) — always safe to call. */
+  readonly close: () => void
+}
+
+export type AttemptResult = UpstreamSuccess | Exclude<Outcome, { kind: 'ok' }>
+
+export interface ProviderAdapter {
+  readonly api: string
+  attempt(req: AttemptRequest): Promise<AttemptResult>
+}

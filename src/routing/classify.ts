@@ -1,0 +1,242 @@
+// Upstream response / transport error → Outcome, and Outcome → Decision (DESIGN §5 table,
+// providers.md §13). Pure: status, headers and body text in; no I/O.
+import type { Decision, Outcome } from './types.ts'
+
+export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
+export type FailureOutcome = Extract<Outcome, { kind: 'failure' }>
+export type HttpOutcome = Exclude<Outcome, { kind: 'ok' } | { kind: 'client_aborted' }>
+
+const MAX_MESSAGE = 200
+
+// Quota/billing signals that arrive as 429 (OpenAI, Codex, Google): not transient.
+const QUOTA_429 = /insufficient_quota|exceeded your current quota|usage_limit_reached|quota_exhausted/i
+const CREDIT_BALANCE = /credit balance is too low/i
+const MODEL_NOT_FOUND_400 = /model_not_found|model_not_supported|is not a valid model id/i
+const OVERLOADED = /overloaded/i
+const VENICE_AUTH_402 = /authentication required/i
+// OpenRouter answers 403 for input flagged by moderation: another profile would not help.
+const MODERATION_403 = /flagged|moderation/i
+
+// Secret-looking tokens an upstream might echo back (API keys, bearer tokens).
+const SECRET = /\b(?:sk-|gh[opsu]_|github_pat_|vapi_|xai-|gsk_|r8_|cpk_|AKIA|ya29\.)[A-Za-z0-9_.-]{12,}|\bBearer\s+[A-Za-z0-9_.=-]{12,}/g
+
+/** `sk-ant-api03-…` → `sk-ant-…1a2b`: the prefix up to the first '-' group, ellipsis, last 4. */
+export function maskSecret (token: string): string {
+  const bearer = /^Bearer\s+/i.exec(token)
+  if (bearer !== null) return `${bearer[0]}…${token.slice(-4)}`
+  const prefix = /^[A-Za-z0-9]+[-_.](?:[a-z]+-)?/.exec(token)?.[0] ?? token.slice(0, 4)
+  return `${prefix}…${token.slice(-4)}`
+}
+
+/** Masks secret-looking tokens and caps the length (≤ max chars). */
+export function safeMessage (text: string, max = MAX_MESSAGE): string {
+  const masked = text.replace(/\s+/g, ' ').trim().replace(SECRET, maskSecret)
+  return masked.length <= max ? masked : `${masked.slice(0, max - 1)}…`
+}
+
+function header (headers: HttpHeaders, name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() !== name) continue
+    const s = typeof v === 'string' ? v : v?.[0]
+    if (s !== undefined && s.trim() !== '') return s.trim()
+  }
+  return undefined
+}
+
+/** Go-style durations as OpenAI sends them: `6m0s`, `1.5s`, `20ms`, `1h2m`; a bare number is seconds. */
+export function parseDurationMs (text: string): number | undefined {
+  const s = text.trim()
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000
+  if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(s)) return undefined
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }
+  let total = 0
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) total += Number(m[1]) * unit[m[2]]
+  return total
+}
+
+/** Seconds, or an HTTP/RFC 3339 date (needs `now`), or epoch seconds for large numbers. */
+function parseRetryAfter (text: string, now: number | undefined): number | undefined {
+  const s = text.trim()
+  if (/^\d+(\.\d+)?$/.test(s)) {
+    const n = Number(s)
+    // Epoch seconds (anthropic-ratelimit-unified-reset is reported that way by some clients).
+    if (n > 1e9) return now === undefined ? undefined : n * 1000 - now
+    return n * 1000
+  }
+  if (now === undefined) return undefined
+  const at = Date.parse(s)
+  return Number.isNaN(at) ? undefined : at - now
+}
+
+const positive = (ms: number | undefined): number | undefined =>
+  ms !== undefined && Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : undefined
+
+/**
+ * Upstream wait hint in ms. `retry-after-ms` / `retry-after` are authoritative. Otherwise the
+ * per-limit reset headers: the latest reset of the limits reported exhausted (remaining 0),
+ * else the soonest reset (over-estimating would cool a profile longer than needed).
+ */
+export function retryAfterFromHeaders (headers: HttpHeaders, now?: number): number | undefined {
+  const ms = header(headers, 'retry-after-ms')
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return positive(Number(ms))
+  const ra = header(headers, 'retry-after')
+  if (ra !== undefined) {
+    const v = positive(parseRetryAfter(ra, now))
+    if (v !== undefined) return v
+  }
+  const exhausted: number[] = []
+  const all: number[] = []
+  const consider = (reset: string | undefined, remaining: string | undefined, parse: (s: string) => number | undefined): void => {
+    if (reset === undefined) return
+    const v = positive(parse(reset))
+    if (v === undefined) return
+    all.push(v)
+    if (remaining !== undefined && Number(remaining) === 0) exhausted.push(v)
+  }
+  for (const kind of ['requests', 'tokens']) {
+    consider(header(headers, `x-ratelimit-reset-${kind}`), header(headers, `x-ratelimit-remaining-${kind}`), parseDurationMs)
+  }
+  for (const kind of ['requests', 'tokens', 'input-tokens', 'output-tokens', 'unified']) {
+    consider(header(headers, `anthropic-ratelimit-${kind}-reset`), header(headers, `anthropic-ratelimit-${kind}-remaining`), s => parseRetryAfter(s, now))
+  }
+  if (exhausted.length > 0) return Math.max(...exhausted)
+  if (all.length > 0) return Math.min(...all)
+  return undefined
+}
+
+function isRecord (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+interface ParsedBody { readonly message: string | undefined, readonly hintMs: number | undefined }
+
+/** Message from `{error:{message}}`, `{error:"str"}`, `{message}`; plus body-level wait hints. */
+function parseBody (bodyText: string, now: number | undefined): ParsedBody {
+  let json: unknown
+  try { json = JSON.parse(bodyText) } catch { json = undefined }
+  if (!isRecord(json)) {
+    const text = bodyText.trim()
+    // HTML error pages say nothing useful.
+    return { message: text === '' || text.startsWith('<') ? undefined : text, hintMs: undefined }
+  }
+  const err = json.error
+  let message: string | undefined
+  if (isRecord(err) && typeof err.message === 'string') message = err.message
+  else if (typeof err === 'string') message = err
+  else if (typeof json.message === 'string') message = json.message
+  else if (typeof json.detail === 'string') message = json.detail
+  return { message, hintMs: bodyHint(isRecord(err) ? err : json, now) }
+}
+
+/** Codex `resets_in_seconds` / `resets_at`, Google RetryInfo `retryDelay: "30s"`. */
+function bodyHint (err: Record<string, unknown>, now: number | undefined): number | undefined {
+  if (typeof err.resets_in_seconds === 'number') return positive(err.resets_in_seconds * 1000)
+  if (typeof err.resets_at === 'number' && now !== undefined) return positive(err.resets_at * 1000 - now)
+  if (Array.isArray(err.details)) {
+    for (const d of err.details) {
+      if (isRecord(d) && typeof d.retryDelay === 'string') {
+        const v = positive(parseDurationMs(d.retryDelay))
+        if (v !== undefined) return v
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Classifies a non-2xx upstream response. `now` is needed only for date-valued reset headers.
+ * The message is `HTTP <status>: <upstream error message>` (secrets masked, ≤ 200 chars).
+ */
+export function classifyHttp (status: number, headers: HttpHeaders, bodyText: string, now?: number): HttpOutcome {
+  const body = parseBody(bodyText, now)
+  const message = body.message === undefined ? `HTTP ${status}` : `HTTP ${status}: ${safeMessage(body.message)}`
+  const haystack = bodyText.slice(0, 16_384)
+  const retryAfterMs = retryAfterFromHeaders(headers, now) ?? body.hintMs
+  const failure = (reason: FailureOutcome['reason']): FailureOutcome =>
+    retryAfterMs === undefined ? { kind: 'failure', reason, status, message } : { kind: 'failure', reason, status, message, retryAfterMs }
+
+  if (status === 429) return failure(QUOTA_429.test(haystack) ? 'billing' : 'rate_limit')
+  if (status === 529) return failure('rate_limit')
+  if (status === 402) return failure(VENICE_AUTH_402.test(haystack) ? 'auth' : 'billing')
+  if (status === 401) return failure('auth')
+  if (status === 403) return MODERATION_403.test(haystack) ? { kind: 'bad_request', status, message } : failure('auth')
+  if (status === 404) return { kind: 'model_not_found', status, message }
+  if (status === 408) return failure('timeout')
+  if (status === 400) {
+    if (CREDIT_BALANCE.test(haystack)) return failure('billing')
+    if (MODEL_NOT_FOUND_400.test(haystack)) return { kind: 'model_not_found', status, message }
+  }
+  if (status >= 500) return failure(OVERLOADED.test(haystack) ? 'rate_limit' : 'unknown')
+  if (status >= 400) return { kind: 'bad_request', status, message }
+  // 1xx/3xx reaching here mean the adapter got something it cannot use.
+  return failure('unknown')
+}
+
+const TIMEOUT_CODES: ReadonlySet<string> = new Set([
+  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'ESOCKETTIMEDOUT'
+])
+
+/** The first `code` along the `cause` chain (fetch wraps undici errors in `TypeError: fetch failed`). */
+function errorCode (err: unknown): string | undefined {
+  let e: unknown = err
+  for (let i = 0; i < 5 && isRecord(e); i++) {
+    if (typeof e.code === 'string') return e.code
+    e = e.cause
+  }
+  return undefined
+}
+
+function errorMessage (err: unknown): string {
+  let e: unknown = err
+  // Prefer the innermost cause's text: "fetch failed" says nothing.
+  for (let i = 0; i < 5 && isRecord(e); i++) {
+    if (typeof e.code === 'string' && typeof e.message === 'string') return e.message
+    if (e.cause === undefined) break
+    e = e.cause
+  }
+  if (err instanceof Error) return err.message
+  return typeof err === 'string' ? err : 'transport error'
+}
+
+/** Connection-level failure (no HTTP status) → Outcome. */
+export function classifyTransportError (
+  err: unknown,
+  opts: { readonly firstByteTimeout: boolean, readonly clientAborted: boolean }
+): FailureOutcome | { readonly kind: 'client_aborted' } {
+  if (opts.clientAborted) return { kind: 'client_aborted' }
+  if (opts.firstByteTimeout) return { kind: 'failure', reason: 'timeout', firstByteTimeout: true, message: 'first-byte timeout' }
+  const code = errorCode(err)
+  const text = errorMessage(err)
+  const message = safeMessage(code === undefined || text.includes(code) ? text : `${code}: ${text}`)
+  if (code !== undefined && TIMEOUT_CODES.has(code)) return { kind: 'failure', reason: 'timeout', message }
+  if (isRecord(err) && err.name === 'TimeoutError') return { kind: 'failure', reason: 'timeout', message }
+  return { kind: 'failure', reason: 'unknown', message }
+}
+
+/** What to do after an attempt, and where its cooldown applies. */
+export function decide (outcome: Outcome): Decision {
+  switch (outcome.kind) {
+    case 'ok': return { next: 'return', scope: 'none' }
+    case 'client_aborted': return { next: 'return', scope: 'none' }
+    case 'bad_request': return { next: 'return', scope: 'none' }
+    case 'model_not_found': return { next: 'next_model', scope: 'none' }
+    case 'failure':
+      switch (outcome.reason) {
+        case 'rate_limit': return { next: 'next_profile', scope: 'model' }
+        case 'billing': return { next: 'next_profile', scope: 'disable' }
+        case 'auth':
+        case 'timeout':
+        case 'format':
+        case 'unknown':
+          return { next: 'next_profile', scope: 'profile' }
+        default: {
+          const never: never = outcome.reason
+          throw new Error(`unknown reason ${String(never)}`)
+        }
+      }
+    default: {
+      const never: never = outcome
+      throw new Error(`unknown outcome ${JSON.stringify(never)}`)
+    }
+  }
+}

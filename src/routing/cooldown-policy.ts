@@ -1,0 +1,164 @@
+// Cooldown / disable / half-open probe math (DESIGN §5, Clawdbot formulas). Pure: stats in, new stats out.
+import type { ModelCooldown, UsageStats } from '../auth/types.ts'
+import type { FailureInput } from '../state/types.ts'
+import type { Reason } from './types.ts'
+
+const MINUTE = 60_000
+const HOUR = 3_600_000
+
+export type Availability =
+  | { readonly state: 'available' }
+  /** A cooldown ran out and no success cleared it yet: one request may probe (half-open). */
+  | { readonly state: 'probe', readonly until: number, readonly scope: ProbeScope }
+  | { readonly state: 'cooling', readonly until: number, readonly reason: Reason }
+
+/** Where the half-open claim lives: the profile (cooldown/disable) or its model entry. */
+export type ProbeScope = 'profile' | 'model'
+
+/** 1 min, 5 min, 25 min, then 60 min cap (Clawdbot: min(1h, 1m·5^min(n−1,3))). */
+export function cooldownMs (n: number): number {
+  return Math.min(HOUR, MINUTE * 5 ** Math.min(Math.max(n, 1) - 1, 3))
+}
+
+/** base·2^min(n−1,10) capped at max; base ≥ 1 min (per-provider override wins), max ≥ base. */
+export function billingDisableMs (n: number, provider: string, policy: FailureInput['policy']): number {
+  const base = Math.max(MINUTE, policy.billingBackoffMsByProvider[provider] ?? policy.billingBackoffMs)
+  const max = Math.max(base, policy.billingMaxMs)
+  return Math.min(max, base * 2 ** Math.min(Math.max(n, 1) - 1, 10))
+}
+
+const pos = (x: number | undefined): number => x !== undefined && Number.isFinite(x) && x > 0 ? x : 0
+
+/**
+ * Records one failure. Counts reset when the previous failure is older than the window.
+ * A longer upstream retry hint wins over the computed backoff in every scope. A model-scope
+ * failure (rate limit) cools only that model's entry: other models on the profile stay usable,
+ * though the profile's errorCount/failureCounts still count it.
+ */
+export function applyFailure (stats: UsageStats, input: FailureInput): UsageStats {
+  const { now, reason, policy } = input
+  const hint = pos(input.retryAfterMs)
+  const lastFailureAt = pos(stats.lastFailureAt)
+  const windowExpired = lastFailureAt > 0 && now - lastFailureAt > policy.failureWindowMs
+  const errorCount = (windowExpired ? 0 : stats.errorCount ?? 0) + 1
+  const failureCounts: Partial<Record<Reason, number>> = windowExpired ? {} : { ...stats.failureCounts }
+  failureCounts[reason] = (failureCounts[reason] ?? 0) + 1
+
+  const next: UsageStats = { ...stats, errorCount, failureCounts, lastFailureAt: now }
+  // The failed probe's claim is spent; the new cooldown blocks from here.
+  delete next.probeUntil
+
+  switch (input.scope) {
+    case 'disable': {
+      const ms = Math.max(billingDisableMs(failureCounts.billing ?? 1, input.provider, policy), hint)
+      next.disabledUntil = Math.max(pos(stats.disabledUntil), now + ms)
+      next.disabledReason = 'billing'
+      break
+    }
+    case 'profile': {
+      next.cooldownUntil = Math.max(pos(stats.cooldownUntil), now + Math.max(cooldownMs(errorCount), hint))
+      next.cooldownReason = reason
+      break
+    }
+    case 'model': {
+      const prev = stats.modelCooldowns?.[input.model]
+      const prevAt = pos(prev?.lastFailureAt)
+      const expired = prev === undefined || (prevAt > 0 && now - prevAt > policy.failureWindowMs)
+      const n = (expired ? 0 : prev.errorCount) + 1
+      const entryNext: ModelCooldown = {
+        until: Math.max(pos(prev?.until), now + Math.max(cooldownMs(n), hint)),
+        errorCount: n,
+        lastFailureAt: now
+      }
+      next.modelCooldowns = { ...stats.modelCooldowns, [input.model]: entryNext }
+      break
+    }
+    default: {
+      const never: never = input.scope
+      throw new Error(`unknown cooldown scope ${String(never)}`)
+    }
+  }
+  return next
+}
+
+const CLEARED = ['cooldownUntil', 'cooldownReason', 'disabledUntil', 'disabledReason', 'failureCounts', 'probeUntil', 'modelCooldowns'] as const
+
+function withoutCooldowns (stats: UsageStats): UsageStats {
+  const next: UsageStats = { ...stats, errorCount: 0 }
+  for (const k of CLEARED) delete next[k]
+  return next
+}
+
+/** Success clears the profile everywhere (all models, disable included); keeps lastFailureAt. */
+export function applySuccess (stats: UsageStats, now: number): UsageStats {
+  return { ...withoutCooldowns(stats), lastUsed: now }
+}
+
+/** Manual clear: unlike Clawdbot's, it also lifts the billing disable and model cooldowns. */
+export function clearCooldown (stats: UsageStats): UsageStats {
+  return withoutCooldowns(stats)
+}
+
+interface Blocking {
+  readonly disabledUntil: number
+  readonly cooldownUntil: number
+  readonly modelUntil: number
+  readonly model: ModelCooldown | undefined
+}
+
+function blocking (stats: UsageStats, model: string): Blocking {
+  const entry = stats.modelCooldowns?.[model]
+  return {
+    disabledUntil: pos(stats.disabledUntil),
+    cooldownUntil: pos(stats.cooldownUntil),
+    modelUntil: pos(entry?.until),
+    model: entry
+  }
+}
+
+function profileReason (stats: UsageStats, b: Blocking): Reason {
+  // Legacy Clawdbot entries carry no cooldownReason.
+  return b.disabledUntil > 0 ? 'billing' : stats.cooldownReason ?? 'rate_limit'
+}
+
+/**
+ * Whether a profile may serve `model` now. Blocked until the latest of disabledUntil,
+ * cooldownUntil and the model's own cooldown. Once that ran out without a success
+ * clearing it, the profile is half-open: 'probe', or 'cooling' until an unexpired claim ends.
+ */
+export function availability (stats: UsageStats | undefined, model: string, now: number): Availability {
+  if (stats === undefined) return { state: 'available' }
+  const b = blocking(stats, model)
+  const until = Math.max(b.disabledUntil, b.cooldownUntil, b.modelUntil)
+  if (until === 0) return { state: 'available' }
+  if (until > now) {
+    const reason: Reason = b.disabledUntil > now
+      ? 'billing'
+      : b.cooldownUntil > now ? stats.cooldownReason ?? 'rate_limit' : 'rate_limit'
+    return { state: 'cooling', until, reason }
+  }
+  if (b.disabledUntil > 0 || b.cooldownUntil > 0) {
+    const claim = pos(stats.probeUntil)
+    if (claim > now) return { state: 'cooling', until: claim, reason: profileReason(stats, b) }
+    return { state: 'probe', until, scope: 'profile' }
+  }
+  const claim = pos(b.model?.probeUntil)
+  if (claim > now) return { state: 'cooling', until: claim, reason: 'rate_limit' }
+  return { state: 'probe', until, scope: 'model' }
+}
+
+/**
+ * Claims the half-open probe for `now + ttlMs`: on the profile when the ended block was
+ * profile-wide (cooldown or disable), else on the model's entry. Not claimed when the
+ * profile is available, still cooling, or someone else holds an unexpired claim.
+ */
+export function claimProbe (stats: UsageStats, model: string, now: number, ttlMs: number): { claimed: boolean, stats: UsageStats } {
+  const a = availability(stats, model, now)
+  if (a.state !== 'probe') return { claimed: false, stats }
+  const probeUntil = now + Math.max(1, ttlMs)
+  if (a.scope === 'profile') return { claimed: true, stats: { ...stats, probeUntil } }
+  const entry = stats.modelCooldowns?.[model]
+  // availability() only answers 'probe' with scope 'model' when the entry exists.
+  if (entry === undefined) return { claimed: false, stats }
+  return { claimed: true, stats: { ...stats, modelCooldowns: { ...stats.modelCooldowns, [model]: { ...entry, probeUntil } } } }
+}

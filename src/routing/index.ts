@@ -1,0 +1,17 @@
+// Public surface of the pure routing core.
+export type { Reason, Outcome, CooldownScope, NextStep, Decision, ChainEntry, RequestPlan, Clock } from './types.ts'
+export { splitPin, parseRef, profileProvider } from './model-ref.ts'
+export type { PinSplit, ParsedRef } from './model-ref.ts'
+export { buildPlan, OPEN_MODEL_PROVIDERS } from './plan.ts'
+export { baseOrder, rotate, preferSession } from './profile-order.ts'
+export type { BaseOrderInput, Strategy } from './profile-order.ts'
+export {
+  applyFailure, applySuccess, clearCooldown, availability, claimProbe, cooldownMs, billingDisableMs
+} from './cooldown-policy.ts'
+export type { Availability, ProbeScope } from './cooldown-policy.ts'
+export {
+  classifyHttp, classifyTransportError, decide, retryAfterFromHeaders, parseDurationMs, safeMessage, maskSecret
+} from './classify.ts'
+export type { HttpHeaders, FailureOutcome, HttpOutcome } from './classify.ts'
+export { finalError } from './final-error.ts'
+export type { AttemptRecord, SkipRecord, AttemptFailure } from './final-error.ts'

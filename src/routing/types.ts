@@ -1,0 +1,49 @@
+// Vocabulary shared by routing, state, providers and telemetry.
+
+/** Failure reasons; persisted values are Clawdbot's so failureCounts stay file-compatible. */
+export type Reason = 'rate_limit' | 'billing' | 'auth' | 'timeout' | 'format' | 'unknown'
+
+/** What one upstream attempt came to, before anything reached the client. */
+export type Outcome =
+  | { readonly kind: 'ok' }
+  | {
+      readonly kind: 'failure'
+      readonly reason: Reason
+      readonly status?: number
+      /** Upstream Retry-After / reset hint, ms from now. */
+      readonly retryAfterMs?: number
+      /** Short description for the attempt list (never a secret). */
+      readonly message: string
+      /** true when the failure was the first-byte timeout. */
+      readonly firstByteTimeout?: boolean
+    }
+  | { readonly kind: 'model_not_found', readonly status: number, readonly message: string }
+  /** Other 4xx: returned to the client as is. */
+  | { readonly kind: 'bad_request', readonly status: number, readonly message: string }
+  | { readonly kind: 'client_aborted' }
+
+/** Where a failure's cooldown applies. */
+export type CooldownScope = 'model' | 'profile' | 'disable' | 'none'
+
+export type NextStep = 'next_profile' | 'next_model' | 'return'
+
+export interface Decision {
+  readonly next: NextStep
+  readonly scope: CooldownScope
+}
+
+/** One entry of the model chain for a request. */
+export interface ChainEntry {
+  readonly provider: string
+  readonly model: string
+  /** `provider/model`. */
+  readonly ref: string
+}
+
+export interface RequestPlan {
+  readonly chain: readonly ChainEntry[]
+  /** `@profileId` pin: no rotation, no fallback. */
+  readonly pinnedProfile: string | undefined
+}
+
+export type Clock = () => number

@@ -1,0 +1,190 @@
+// Runs a request's plan: models in chain order, each model's profiles in rotation order,
+// until one upstream answers. The decisions are the pure functions of src/routing; this
+// file only does the I/O between them. Failover stops once a response is returned: the
+// caller commits it to the client.
+import type { Profile } from '../auth/types.ts'
+import { resolveSecret } from '../auth/profiles.ts'
+import type { ModelDef, ProviderDef } from '../config/types.ts'
+import { InvalidRequestError, RotorError } from '../errors.ts'
+import type { UpstreamSuccess } from '../providers/types.ts'
+import { availability } from '../routing/cooldown-policy.ts'
+import { decide } from '../routing/classify.ts'
+import { finalError, type AttemptRecord, type SkipRecord } from '../routing/final-error.ts'
+import { buildPlan } from '../routing/plan.ts'
+import { baseOrder, preferSession, rotate } from '../routing/profile-order.ts'
+import type { ChainEntry, Clock } from '../routing/types.ts'
+import type { StateStore } from '../state/types.ts'
+import type { Runtime } from './runtime.ts'
+
+export interface ChatRequest {
+  readonly agent: string
+  readonly body: Readonly<Record<string, unknown>>
+  readonly rawBody: Buffer
+  readonly stream: boolean
+  readonly session: string | undefined
+  readonly signal: AbortSignal
+}
+
+export interface ChatSuccess {
+  readonly response: UpstreamSuccess
+  readonly entry: ChainEntry
+  readonly model: ModelDef
+  readonly profileId: string
+  readonly attempts: number
+  /** Time spent waiting on upstreams (failed attempts + this one's first byte), ms. */
+  readonly upstreamMs: number
+  readonly failures: readonly AttemptRecord[]
+}
+
+/** Thrown when every candidate failed; carries what the log line needs. */
+export class ChatFailure extends Error {
+  readonly error: RotorError
+  readonly attempts: readonly AttemptRecord[]
+  readonly upstreamMs: number
+  constructor (error: RotorError, attempts: readonly AttemptRecord[], upstreamMs: number) {
+    super(error.message)
+    this.error = error
+    this.attempts = attempts
+    this.upstreamMs = upstreamMs
+  }
+}
+
+export class ClientAbortedError extends Error {}
+
+export interface AttemptLoopDeps {
+  readonly runtime: Runtime
+  readonly store: StateStore
+  readonly now: Clock
+}
+
+/** Synthesised definition for providers that accept any model id (see routing/plan.ts). */
+function modelFor (provider: ProviderDef, id: string): ModelDef {
+  const known = provider.models.get(id)
+  if (known !== undefined) return known
+  return {
+    id, name: id, api: provider.api, reasoning: false, input: ['text'],
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, contextWindow: 200000, maxTokens: 8192,
+  }
+}
+
+export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise<ChatSuccess> {
+  const { runtime, store, now } = deps
+  const config = runtime.config
+  const agentSettings = config.agents.get(req.agent)
+  if (agentSettings === undefined) throw new InvalidRequestError(`Unknown agent ${req.agent}`)
+  const requested = typeof req.body.model === 'string' ? req.body.model : undefined
+  const plan = buildPlan(requested, agentSettings, config.catalog)
+  const { file, profiles } = runtime.profilesFor(req.agent)
+
+  const attempts: AttemptRecord[] = []
+  const skipped: SkipRecord[] = []
+  const noCredentials: string[] = []
+  let upstreamMs = 0
+  const sessionPin = req.session === undefined ? undefined : await store.getSessionPin(req.agent, req.session)
+
+  for (const entry of plan.chain) {
+    const provider = config.catalog.providers.get(entry.provider)
+    if (provider === undefined) continue
+    const model = modelFor(provider, entry.model)
+    const adapter = runtime.adapters.get(model.api)
+    if (adapter === undefined) {
+      attempts.push({ ref: entry.ref, profileId: '-', outcome: { kind: 'failure', reason: 'format', message: `API family ${model.api} is not supported yet` } })
+      continue
+    }
+    const candidates = candidatesFor(profiles, entry.provider, plan.pinnedProfile)
+    if (candidates.length === 0) {
+      if (plan.pinnedProfile !== undefined) {
+        throw new InvalidRequestError(`Auth profile "${plan.pinnedProfile}" is not configured for ${entry.provider}`, 'model')
+      }
+      noCredentials.push(entry.provider)
+      continue
+    }
+    const stats = await store.readStats(req.agent, candidates.map((p) => p.id))
+    let order = plan.pinnedProfile !== undefined
+      ? candidates
+      : baseOrder({
+        provider: entry.provider,
+        profiles: candidates,
+        fileOrder: file.order?.[entry.provider],
+        configOrder: agentSettings.configOrder[entry.provider],
+        stats,
+      })
+    if (order.length === 0) { noCredentials.push(entry.provider); continue }
+    if (plan.pinnedProfile === undefined && config.auth.strategy === 'round-robin' && order.length > 1) {
+      order = rotate(order, await store.nextCursor(req.agent, entry.provider), 'round-robin')
+    }
+    if (sessionPin !== undefined) order = preferSession(order, sessionPin)
+
+    let usable = 0
+    for (const profile of order) {
+      const t = now()
+      const health = availability(stats.get(profile.id), entry.model, t)
+      if (health.state === 'cooling') {
+        skipped.push({ ref: entry.ref, profileId: profile.id, until: health.until, reason: health.reason })
+        continue
+      }
+      if (health.state === 'probe' && !(await store.claimProbe(req.agent, profile.id, entry.model, t, config.gateway.firstByteTimeoutMs + 5000))) {
+        skipped.push({ ref: entry.ref, profileId: profile.id, until: t + 1000, reason: 'rate_limit' })
+        continue
+      }
+      const secret = resolveSecret(profile, t)
+      if ('unusable' in secret) continue
+      usable++
+      const started = performance.now()
+      const result = await adapter.attempt({
+        provider, model,
+        credential: { profileId: profile.id, type: profile.type, secret: secret.secret },
+        body: req.body,
+        rawBody: req.rawBody,
+        stream: req.stream,
+        signal: req.signal,
+        firstByteTimeoutMs: config.gateway.firstByteTimeoutMs,
+        idleTimeoutMs: config.gateway.requestTimeoutMs,
+        dispatcher: runtime.dispatcher,
+      })
+      if (result.kind === 'ok') {
+        upstreamMs += result.ttfbMs
+        return { response: result, entry, model, profileId: profile.id, attempts: attempts.length + 1, upstreamMs, failures: attempts }
+      }
+      upstreamMs += performance.now() - started
+      if (result.kind === 'client_aborted') throw new ClientAbortedError('client went away')
+      const decision = decide(result)
+      if (decision.scope !== 'none' && result.kind === 'failure') {
+        await store.recordFailure(req.agent, profile.id, {
+          provider: entry.provider, model: entry.model, reason: result.reason, scope: decision.scope,
+          now: now(), retryAfterMs: result.retryAfterMs, policy: config.auth.cooldowns,
+        })
+      }
+      attempts.push({ ref: entry.ref, profileId: profile.id, outcome: result, durationMs: performance.now() - started })
+      if (decision.next === 'return') {
+        throw new ChatFailure(upstreamClientError(result.kind === 'bad_request' ? result.status : 400, result), attempts, upstreamMs)
+      }
+      if (decision.next === 'next_model') break
+    }
+    if (usable === 0 && !skipped.some((s) => s.ref === entry.ref)) noCredentials.push(entry.provider)
+  }
+  throw new ChatFailure(finalError(attempts, skipped, noCredentials, now()), attempts, upstreamMs)
+}
+
+function candidatesFor (profiles: readonly Profile[], provider: string, pinned: string | undefined): Profile[] {
+  const out: Profile[] = []
+  for (const p of profiles) {
+    if (p.provider !== provider || !p.usable) continue
+    if (pinned !== undefined && p.id !== pinned) continue
+    out.push(p)
+  }
+  return out
+}
+
+/** An upstream 4xx that is the client's to fix: returned with the upstream's status and message. */
+class UpstreamClientError extends RotorError {
+  override readonly code = 'ROTOR_ERR_UPSTREAM_CLIENT_ERROR'
+  override readonly status: number
+  override readonly publicCode = 'invalid_request'
+  override readonly type = 'invalid_request_error'
+  constructor (status: number, message: string) { super(message); this.status = status }
+}
+
+function upstreamClientError (status: number, outcome: { message: string }): RotorError {
+  return new UpstreamClientError(status, outcome.message)
+}

@@ -1,0 +1,30 @@
+// The only code that knows OpenAI's error shape.
+import { InvalidRequestError, NotFoundError, RequestTooLargeError, RotorError } from '../errors.ts'
+
+export interface OpenAIErrorBody {
+  error: { message: string, type: string, param: string | null, code: string }
+}
+
+export function errorBody (err: RotorError): OpenAIErrorBody {
+  return { error: { message: err.message, type: err.type, param: err.param, code: err.publicCode } }
+}
+
+/** Serialised error for an SSE stream that already began (DESIGN §5). */
+export function sseErrorEvent (message: string, code = 'upstream_error'): string {
+  return `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code } })}\n\n`
+}
+
+/** Maps anything thrown on a route to a RotorError; unknown errors become a generic 500. */
+export function toRotorError (err: unknown): RotorError {
+  if (err instanceof RotorError) return err
+  const e = err as { statusCode?: unknown, code?: unknown, message?: unknown }
+  const message = typeof e.message === 'string' ? e.message : 'Internal error'
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) {
+    return new RequestTooLargeError('Request body is larger than the gateway allows')
+  }
+  if (e.code === 'FST_ERR_NOT_FOUND') return new NotFoundError(message)
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new InvalidRequestError(message)
+  }
+  return new RotorError('Internal error')
+}

@@ -1,0 +1,133 @@
+// Starts a gateway: config → state store → runtime → HTTP. The composition root for `rotor serve`.
+import type { FastifyInstance } from 'fastify'
+import { loadConfig, createConfigReloader, writeModelsJson } from '../config/index.ts'
+import type { LoadedConfig } from '../config/types.ts'
+import { createMemoryStore } from '../state/memory-store.ts'
+import type { StateStore } from '../state/types.ts'
+import { createAdapterRegistry } from '../providers/registry.ts'
+import { createLogger, type Logger } from '../telemetry/logger.ts'
+import { createMetrics, type ProfileGaugeRow } from '../telemetry/metrics.ts'
+import { availability } from '../routing/cooldown-policy.ts'
+import type { Clock } from '../routing/types.ts'
+import { ConfigError } from '../errors.ts'
+import { buildApp } from './app.ts'
+import { isLoopbackHost } from './client-auth.ts'
+import { createCredentialsDirectory } from './credentials-directory.ts'
+import { buildRuntime, type Runtime } from './runtime.ts'
+import type { DestinationStream } from 'pino'
+
+export interface GatewayOptions {
+  readonly cliPath?: string
+  readonly env?: NodeJS.ProcessEnv
+  readonly home?: string
+  readonly overrides?: { host?: string, port?: number }
+  readonly now?: Clock
+  readonly logDestination?: DestinationStream
+  /** Watch the config file and listen for SIGHUP (the CLI turns both on). */
+  readonly watch?: boolean
+}
+
+export interface Gateway {
+  readonly app: FastifyInstance
+  readonly store: StateStore
+  readonly log: Logger
+  readonly url: string
+  readonly port: number
+  runtime (): Runtime
+  reload (): { ok: true } | { ok: false, error: string }
+  close (): Promise<void>
+}
+
+/** Refuses a public address without client keys (DESIGN §6). */
+function checkExposure (config: LoadedConfig): void {
+  const g = config.gateway
+  if (g.clients.length === 0 && !g.authNone && !isLoopbackHost(g.host)) {
+    throw new ConfigError(`Refusing to listen on ${g.host} without client keys: add gateway.clients or set gateway.auth: "none"`)
+  }
+}
+
+export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway> {
+  const env = opts.env ?? process.env
+  const now = opts.now ?? Date.now
+  const load = (): LoadedConfig => loadConfig({ cliPath: opts.cliPath, env, home: opts.home, overrides: opts.overrides })
+  const initial = load()
+  checkExposure(initial)
+  const log = createLogger(initial.logLevel, opts.logDestination)
+  const credentials = createCredentialsDirectory(initial.home)
+  const store: StateStore = await createStore(initial, { credentials, log, now })
+  const adapters = createAdapterRegistry()
+  let runtime = buildRuntime(initial, { adapters, credentials, env, log })
+  writeModelsJsonSafe(initial, log)
+
+  const metrics = createMetrics()
+  metrics.setCollectors({ profiles: () => profileRows(runtime, store, now), degraded: () => store.health() === 'degraded' })
+
+  const reloader = createConfigReloader({
+    load,
+    path: initial.path,
+    watch: opts.watch === true,
+    onReload: (next) => {
+      if (next.state.store !== runtime.config.state.store) log.warn('state.store changed; restart the gateway to switch stores')
+      runtime = buildRuntime(next, { adapters, credentials, env, log, dispatcher: runtime.dispatcher })
+      writeModelsJsonSafe(next, log)
+      log.info({ path: next.path }, 'config reloaded')
+    },
+    onError: (err) => { log.error({ err }, 'config reload rejected; keeping the previous config') },
+  })
+  const reload = (): { ok: true } | { ok: false, error: string } => {
+    const r = reloader.reload()
+    return r.ok ? { ok: true } : { ok: false, error: r.error instanceof Error ? r.error.message : String(r.error) }
+  }
+  const onHup = (): void => { reload() }
+  if (opts.watch === true) process.on('SIGHUP', onHup)
+
+  const app = buildApp({ runtime: () => runtime, store, now, log, metrics, reload, bodyLimitBytes: initial.gateway.bodyLimitBytes })
+  const address = await app.listen({ host: initial.gateway.host, port: initial.gateway.port })
+  const port = (app.server.address() as { port: number }).port
+  log.info({ host: initial.gateway.host, port, config: initial.path ?? '(built-in example)', store: store.kind }, 'rotor listening')
+  return {
+    app, store, log, url: address, port,
+    runtime: () => runtime,
+    reload,
+    async close () {
+      process.off('SIGHUP', onHup)
+      reloader.close()
+      await app.close()
+      await store.close()
+      await runtime.dispatcher.close()
+      log.flush()
+    },
+  }
+}
+
+async function createStore (config: LoadedConfig, deps: { credentials: ReturnType<typeof createCredentialsDirectory>, log: Logger, now: Clock }): Promise<StateStore> {
+  if (config.state.store === 'redis') {
+    throw new ConfigError('state.store "redis" is not available in this build yet')
+  }
+  return createMemoryStore({
+    credentialsFor: (agent) => deps.credentials.file(agent),
+    clock: deps.now,
+    onError: (err: unknown) => { deps.log.error({ err }, 'persisting usage stats failed') },
+  })
+}
+
+function writeModelsJsonSafe (config: LoadedConfig, log: Logger): void {
+  try { writeModelsJson(config.home, config.catalog) } catch (err) { log.warn({ err }, 'could not write models.json') }
+}
+
+async function profileRows (runtime: Runtime, store: StateStore, now: Clock): Promise<ProfileGaugeRow[]> {
+  const rows: ProfileGaugeRow[] = []
+  for (const agent of runtime.config.agents.keys()) {
+    const { profiles } = runtime.profilesFor(agent)
+    if (profiles.length === 0) continue
+    const stats = await store.readStats(agent, profiles.map((p) => p.id))
+    const t = now()
+    for (const p of profiles) {
+      const s = stats.get(p.id)
+      const a = availability(s, '', t)
+      const state = s?.disabledUntil !== undefined && s.disabledUntil > t ? 'disabled' : a.state === 'cooling' ? 'cooldown' : a.state === 'probe' ? 'probe' : 'ok'
+      rows.push({ agent, provider: p.provider, profile: p.id, state })
+    }
+  }
+  return rows
+}

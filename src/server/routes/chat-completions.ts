@@ -1,0 +1,148 @@
+// POST /v1/chat/completions: validate the little rotor needs, run the plan, stream the
+// winner's bytes back untouched.
+import Type from 'typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { RotorError } from '../../errors.ts'
+import type { StateStore } from '../../state/types.ts'
+import type { Clock } from '../../routing/types.ts'
+import type { Logger } from '../../telemetry/logger.ts'
+import { costUsd, usageFromTail, type Usage } from '../../telemetry/usage.ts'
+import { runChat, ChatFailure, ClientAbortedError, type ChatSuccess } from '../attempt-loop.ts'
+import { errorBody, toRotorError } from '../error-reply.ts'
+import { writeUpstream, type StreamEnd } from '../response-writer.ts'
+import type { Runtime } from '../runtime.ts'
+import type { Metrics } from '../../telemetry/metrics.ts'
+
+// Only what rotor itself reads; everything else passes through to the upstream.
+export const ChatCompletionBody = Type.Object({
+  model: Type.Optional(Type.String()),
+  messages: Type.Array(Type.Object({ role: Type.String() }), { minItems: 1 }),
+  stream: Type.Optional(Type.Boolean()),
+})
+
+export interface ChatRouteDeps {
+  readonly runtime: () => Runtime
+  readonly store: StateStore
+  readonly now: Clock
+  readonly log: Logger
+  readonly metrics: Metrics
+}
+
+export function chatCompletionsRoute (app: FastifyInstance, deps: ChatRouteDeps): void {
+  app.post('/v1/chat/completions', { schema: { body: ChatCompletionBody } }, async (request, reply) => {
+    const runtime = deps.runtime()
+    const body = request.body as Record<string, unknown>
+    const stream = body.stream === true
+    const ac = new AbortController()
+    const onClose = (): void => { if (!reply.raw.writableFinished) ac.abort() }
+    reply.raw.once('close', onClose)
+    const session = request.headers['x-rotor-session']
+    const requested = typeof body.model === 'string' ? body.model : 'default'
+    let result: ChatSuccess
+    try {
+      result = await runChat({ runtime, store: deps.store, now: deps.now }, {
+        agent: request.identity.agent,
+        body,
+        rawBody: request.rawBody ?? Buffer.from(JSON.stringify(body)),
+        stream,
+        session: typeof session === 'string' && session !== '' ? session : undefined,
+        signal: ac.signal,
+      })
+    } catch (err) {
+      reply.raw.off('close', onClose)
+      return sendFailure(request, reply, deps, err, requested)
+    }
+    const overheadMs = performance.now() - request.t0 - result.upstreamMs
+    const headers: Record<string, string> = {
+      'x-request-id': request.id,
+      'x-rotor-model': result.entry.ref,
+      'x-rotor-profile': result.profileId,
+      'x-rotor-attempts': String(result.attempts),
+      'x-rotor-overhead-ms': overheadMs.toFixed(3),
+    }
+    reply.hijack()
+    const end = await writeUpstream(reply.raw, result.response, headers, stream)
+    reply.raw.off('close', onClose)
+    await settle(deps, request, result, end)
+    logSuccess(request, deps, requested, result, end, overheadMs)
+  })
+}
+
+/** Records the attempt's final outcome in the state store once the body is done. */
+async function settle (deps: ChatRouteDeps, request: FastifyRequest, result: ChatSuccess, end: StreamEnd): Promise<void> {
+  const agent = request.identity.agent
+  const runtime = deps.runtime()
+  try {
+    if (end.kind === 'upstream_error') {
+      await deps.store.recordFailure(agent, result.profileId, {
+        provider: result.entry.provider, model: result.entry.model,
+        reason: /overload|rate.?limit/i.test(end.message) ? 'rate_limit' : 'unknown',
+        scope: /overload|rate.?limit/i.test(end.message) ? 'model' : 'profile',
+        now: deps.now(), policy: runtime.config.auth.cooldowns,
+      })
+      return
+    }
+    await deps.store.recordSuccess(agent, result.profileId, result.entry.provider, result.entry.model, deps.now())
+    const session = request.headers['x-rotor-session']
+    if (typeof session === 'string' && session !== '') {
+      await deps.store.setSessionPin(agent, session, result.profileId, runtime.config.auth.sessionTtlMs)
+    }
+  } catch (err) {
+    request.log.warn({ err }, 'state update failed')
+  }
+}
+
+function sendFailure (request: FastifyRequest, reply: FastifyReply, deps: ChatRouteDeps, err: unknown, requested: string): FastifyReply | undefined {
+  const durationMs = performance.now() - request.t0
+  if (err instanceof ClientAbortedError) {
+    deps.log.info({ reqId: request.id, agent: request.identity.agent, client: request.identity.name, requested, status: 499, durationMs }, 'client aborted')
+    deps.metrics.request(requested, '-', 499)
+    reply.hijack()
+    reply.raw.destroy()
+    return undefined
+  }
+  const failure = err instanceof ChatFailure ? err : undefined
+  const rotorError: RotorError = failure?.error ?? toRotorError(err)
+  if (!(err instanceof RotorError) && failure === undefined) deps.log.error({ err, reqId: request.id }, 'chat request failed')
+  const attempts = failure?.attempts ?? []
+  const overheadMs = durationMs - (failure?.upstreamMs ?? 0)
+  deps.log.info({
+    reqId: request.id, agent: request.identity.agent, client: request.identity.name, requested,
+    attempts: attempts.length, status: rotorError.status, code: rotorError.publicCode, durationMs,
+    failures: attempts.map((a) => `${a.ref}@${a.profileId}:${a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind}`),
+  }, 'request failed')
+  for (const a of attempts) deps.metrics.attempt(a.ref, a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind)
+  deps.metrics.request(requested, '-', rotorError.status)
+  return reply.code(rotorError.status)
+    .headers({ ...rotorError.headers, 'x-request-id': request.id, 'x-rotor-attempts': String(attempts.length), 'x-rotor-overhead-ms': overheadMs.toFixed(3) })
+    .send(errorBody(rotorError))
+}
+
+function logSuccess (request: FastifyRequest, deps: ChatRouteDeps, requested: string, result: ChatSuccess, end: StreamEnd, overheadMs: number): void {
+  const usage: Usage | undefined = end.kind === 'complete' ? usageFromTail(end.tail) : undefined
+  const cost = usage === undefined ? undefined : costUsd(usage, result.model.cost)
+  const status = end.kind === 'complete' ? result.response.status : end.kind === 'client_aborted' ? 499 : 502
+  for (const a of result.failures) deps.metrics.attempt(a.ref, a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind)
+  deps.metrics.attempt(result.entry.ref, 'ok')
+  deps.metrics.request(result.entry.ref, result.entry.provider, status)
+  deps.metrics.upstream(result.entry.ref, result.response.ttfbMs, performance.now() - request.t0)
+  if (usage !== undefined) deps.metrics.usage(result.entry.ref, usage, cost ?? 0)
+  deps.log.info({
+    reqId: request.id,
+    agent: request.identity.agent,
+    client: request.identity.name,
+    requested,
+    model: result.entry.ref,
+    profile: result.profileId,
+    attempts: result.attempts,
+    status,
+    stream: end.kind,
+    durationMs: Math.round((performance.now() - request.t0) * 1000) / 1000,
+    ttfbMs: Math.round(result.response.ttfbMs * 1000) / 1000,
+    overheadMs: Math.round(overheadMs * 1000) / 1000,
+    promptTokens: usage?.promptTokens,
+    completionTokens: usage?.completionTokens,
+    cachedTokens: usage?.cachedTokens,
+    costUsd: cost,
+  }, 'request')
+}

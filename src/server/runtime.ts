@@ -1,0 +1,64 @@
+// The immutable snapshot a request runs against. A reload builds a new one and swaps the
+// reference; in-flight requests keep theirs.
+import { Agent, type Dispatcher } from 'undici'
+import type { LoadedConfig } from '../config/types.ts'
+import type { AuthProfilesFile, Profile } from '../auth/types.ts'
+import { resolveProfiles } from '../auth/profiles.ts'
+import type { AdapterRegistry } from '../providers/registry.ts'
+import { createClientAuthenticator, type ClientAuthenticator } from './client-auth.ts'
+import type { CredentialsDirectory } from './credentials-directory.ts'
+import type { Logger } from '../telemetry/logger.ts'
+
+export interface Runtime {
+  readonly config: LoadedConfig
+  readonly clients: ClientAuthenticator
+  readonly adapters: AdapterRegistry
+  readonly dispatcher: Dispatcher
+  readonly credentials: CredentialsDirectory
+  /** The merged profile list of an agent (file + config + env), cached per file version. */
+  profilesFor (agent: string): { readonly file: AuthProfilesFile, readonly profiles: readonly Profile[] }
+}
+
+export interface RuntimeDeps {
+  readonly adapters: AdapterRegistry
+  readonly credentials: CredentialsDirectory
+  readonly env: NodeJS.ProcessEnv
+  readonly log: Logger
+  /** Reuse the previous snapshot's connection pools across reloads. */
+  readonly dispatcher?: Dispatcher
+}
+
+export function createDispatcher (): Dispatcher {
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    connections: 256,
+    pipelining: 1,
+  })
+}
+
+export function buildRuntime (config: LoadedConfig, deps: RuntimeDeps): Runtime {
+  const cache = new WeakMap<AuthProfilesFile, readonly Profile[]>()
+  const warned = new Set<string>()
+  const warn = (msg: string): void => {
+    if (warned.has(msg)) return
+    warned.add(msg)
+    deps.log.warn(msg)
+  }
+  return {
+    config,
+    clients: createClientAuthenticator(config.gateway.clients),
+    adapters: deps.adapters,
+    dispatcher: deps.dispatcher ?? createDispatcher(),
+    credentials: deps.credentials,
+    profilesFor (agent) {
+      const file = deps.credentials.file(agent).read()
+      let profiles = cache.get(file)
+      if (profiles === undefined) {
+        profiles = resolveProfiles({ file, catalog: config.catalog, declared: config.auth.declared, env: deps.env, warn })
+        cache.set(file, profiles)
+      }
+      return { file, profiles }
+    },
+  }
+}

@@ -1,0 +1,337 @@
+// Single-process StateStore: state lives in memory, usageStats/lastGood persist to auth-profiles.json.
+import type { CredentialsFile } from '../auth/credentials-file.ts'
+import type { AuthProfilesFile, UsageStats } from '../auth/types.ts'
+import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../routing/cooldown-policy.ts'
+import type { Clock } from '../routing/types.ts'
+import type { FailureInput, StateStore, StoreHealth } from './types.ts'
+
+export interface MemoryStoreOptions {
+  /** The agent's credentials file; called once per agent, the instance is kept. */
+  credentialsFor: (agent: string) => CredentialsFile
+  /** Delay between a state change and its write to the file; default 50 ms. */
+  persistDebounceMs?: number
+  /** Delay for changes that only move lastUsed (a success on a healthy profile); default 5 s. */
+  idlePersistMs?: number
+  /** Session pin expiry; defaults to Date.now. */
+  clock?: Clock
+  /** Persist or file-read failures (the state keeps serving from memory). */
+  onError?: (err: unknown, agent: string) => void
+}
+
+export interface MemoryStore extends StateStore {
+  readonly kind: 'memory'
+  /** Writes pending changes now; rejects when a write fails. */
+  flush(): Promise<void>
+}
+
+interface Pin { readonly profileId: string, readonly expires: number }
+
+interface AgentState {
+  readonly file: CredentialsFile
+  /** The file object last reconciled with memory (read() keeps its identity until the file changes). */
+  seen: AuthProfilesFile | undefined
+  readonly stats: Map<string, UsageStats>
+  readonly lastGood: Map<string, string>
+  /** JSON of each entry as last known on disk: a differing file entry means someone else edited it. */
+  readonly statsOnDisk: Map<string, string>
+  readonly lastGoodOnDisk: Map<string, string>
+  readonly dirtyStats: Set<string>
+  readonly dirtyLastGood: Set<string>
+  readonly cursors: Map<string, number>
+  readonly pins: Map<string, Pin>
+  pinWrites: number
+  timer: NodeJS.Timeout | undefined
+  timerDue: number
+  persisting: Promise<void> | undefined
+}
+
+const PIN_SWEEP_EVERY = 256
+
+function freeze (s: UsageStats): UsageStats {
+  // Stored stats are shared with readers and the pure policy functions copy rather than mutate.
+  if (!Object.isFrozen(s)) {
+    for (const v of Object.values(s)) {
+      if (typeof v === 'object' && v !== null) {
+        for (const inner of Object.values(v)) if (typeof inner === 'object' && inner !== null) Object.freeze(inner)
+        Object.freeze(v)
+      }
+    }
+    Object.freeze(s)
+  }
+  return s
+}
+
+function isClean (s: UsageStats | undefined): boolean {
+  return s === undefined || (
+    (s.errorCount ?? 0) === 0 && s.cooldownUntil === undefined && s.disabledUntil === undefined &&
+    s.modelCooldowns === undefined && s.probeUntil === undefined && s.failureCounts === undefined
+  )
+}
+
+/**
+ * External edits: every time the file's content changes (read() hands out a new object), each
+ * usageStats / lastGood entry that differs from what this store last saw on disk is taken from
+ * the file and replaces the in-memory value; entries the file did not change keep the in-memory
+ * value (which may hold changes not yet persisted). So a CLI `clear-cooldown` wins over the
+ * gateway's own pending change to that profile; other profiles are unaffected.
+ */
+export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
+  const clock = options.clock ?? Date.now
+  const debounceMs = options.persistDebounceMs ?? 50
+  const idleMs = options.idlePersistMs ?? 5000
+  const agents = new Map<string, AgentState>()
+  let closed = false
+
+  function report (err: unknown, agent: string): void {
+    options.onError?.(err, agent)
+  }
+
+  function reconcile (st: AgentState, file: AuthProfilesFile): void {
+    st.seen = file
+    const onDisk = file.usageStats ?? {}
+    const ids = new Set([...Object.keys(onDisk), ...st.statsOnDisk.keys()])
+    for (const id of ids) {
+      const entry = Object.hasOwn(onDisk, id) ? onDisk[id] : undefined
+      const json = entry === undefined ? undefined : JSON.stringify(entry)
+      if (json === st.statsOnDisk.get(id)) continue
+      if (entry === undefined) {
+        st.statsOnDisk.delete(id)
+        st.stats.delete(id)
+      } else {
+        st.statsOnDisk.set(id, json as string)
+        st.stats.set(id, freeze(structuredClone(entry)))
+      }
+      st.dirtyStats.delete(id)
+    }
+    const good = file.lastGood ?? {}
+    const providers = new Set([...Object.keys(good), ...st.lastGoodOnDisk.keys()])
+    for (const p of providers) {
+      const v = Object.hasOwn(good, p) ? good[p] : undefined
+      if (v === st.lastGoodOnDisk.get(p)) continue
+      if (v === undefined) {
+        st.lastGoodOnDisk.delete(p)
+        st.lastGood.delete(p)
+      } else {
+        st.lastGoodOnDisk.set(p, v)
+        st.lastGood.set(p, v)
+      }
+      st.dirtyLastGood.delete(p)
+    }
+  }
+
+  /** The agent's state, reconciled with the file when it changed (a throttled stat inside read()). */
+  function agentState (agent: string): AgentState {
+    let st = agents.get(agent)
+    if (st === undefined) {
+      st = {
+        file: options.credentialsFor(agent),
+        seen: undefined,
+        stats: new Map(),
+        lastGood: new Map(),
+        statsOnDisk: new Map(),
+        lastGoodOnDisk: new Map(),
+        dirtyStats: new Set(),
+        dirtyLastGood: new Set(),
+        cursors: new Map(),
+        pins: new Map(),
+        pinWrites: 0,
+        timer: undefined,
+        timerDue: Infinity,
+        persisting: undefined
+      }
+      agents.set(agent, st)
+    }
+    let file: AuthProfilesFile | undefined
+    try {
+      file = st.file.read()
+    } catch (err) {
+      // Corrupt from the start: serve from memory; read() retries once the file changes.
+      report(err, agent)
+    }
+    if (file !== undefined && file !== st.seen) reconcile(st, file)
+    return st
+  }
+
+  function schedule (agent: string, st: AgentState, delayMs: number): void {
+    if (closed) return
+    const due = clock() + delayMs
+    if (st.timer !== undefined) {
+      if (st.timerDue <= due) return
+      clearTimeout(st.timer)
+    }
+    st.timerDue = due
+    st.timer = setTimeout(() => {
+      st.timer = undefined
+      st.timerDue = Infinity
+      persist(agent, st).catch(err => report(err, agent))
+    }, delayMs)
+    // A pending write must not keep the process alive; close() flushes.
+    st.timer.unref()
+  }
+
+  async function writeOnce (agent: string, st: AgentState): Promise<void> {
+    if (st.dirtyStats.size === 0 && st.dirtyLastGood.size === 0) return
+    const ids = [...st.dirtyStats]
+    const providers = [...st.dirtyLastGood]
+    st.dirtyStats.clear()
+    st.dirtyLastGood.clear()
+    const written = new Map<string, string>()
+    const writtenGood = new Map<string, string>()
+    try {
+      const file = await st.file.update(f => {
+        const usage = f.usageStats ?? {}
+        for (const id of ids) {
+          const disk = Object.hasOwn(usage, id) ? JSON.stringify(usage[id]) : undefined
+          // Edited on disk since we last looked: the edit wins (reconcile adopts it below).
+          if (disk !== st.statsOnDisk.get(id)) continue
+          const mem = st.stats.get(id)
+          if (mem === undefined) continue
+          usage[id] = structuredClone(mem)
+          written.set(id, JSON.stringify(usage[id]))
+        }
+        if (written.size > 0) f.usageStats = usage
+        const good = f.lastGood ?? {}
+        for (const p of providers) {
+          const disk = Object.hasOwn(good, p) ? good[p] : undefined
+          if (disk !== st.lastGoodOnDisk.get(p)) continue
+          const mem = st.lastGood.get(p)
+          if (mem === undefined) continue
+          good[p] = mem
+          writtenGood.set(p, mem)
+        }
+        if (writtenGood.size > 0) f.lastGood = good
+        return written.size > 0 || writtenGood.size > 0
+      })
+      for (const [id, json] of written) st.statsOnDisk.set(id, json)
+      for (const [p, v] of writtenGood) st.lastGoodOnDisk.set(p, v)
+      if (file !== st.seen) reconcile(st, file)
+    } catch (err) {
+      // Keep the changes pending: the next change (or flush) tries again.
+      for (const id of ids) st.dirtyStats.add(id)
+      for (const p of providers) st.dirtyLastGood.add(p)
+      throw err
+    }
+  }
+
+  /** One write per agent at a time; changes made meanwhile go out with the next one. */
+  function persist (agent: string, st: AgentState): Promise<void> {
+    const prev = st.persisting ?? Promise.resolve()
+    const run = prev.catch(() => {}).then(() => writeOnce(agent, st))
+    const tracked = run.finally(() => { if (st.persisting === tracked) st.persisting = undefined })
+    st.persisting = tracked
+    return run
+  }
+
+  function changed (agent: string, st: AgentState, id: string, next: UsageStats, urgent: boolean): void {
+    st.stats.set(id, freeze(next))
+    st.dirtyStats.add(id)
+    schedule(agent, st, urgent ? debounceMs : idleMs)
+  }
+
+  async function flush (): Promise<void> {
+    const errors: unknown[] = []
+    for (const [agent, st] of agents) {
+      if (st.timer !== undefined) {
+        clearTimeout(st.timer)
+        st.timer = undefined
+        st.timerDue = Infinity
+      }
+      try {
+        await persist(agent, st)
+      } catch (err) {
+        errors.push(err)
+      }
+    }
+    if (errors.length > 0) throw errors[0]
+  }
+
+  return {
+    kind: 'memory',
+    health (): StoreHealth { return 'ready' },
+
+    async readStats (agent, profileIds) {
+      const st = agentState(agent)
+      const out = new Map<string, UsageStats>()
+      for (const id of profileIds) {
+        const s = st.stats.get(id)
+        if (s !== undefined) out.set(id, s)
+      }
+      return out
+    },
+
+    async nextCursor (agent, provider) {
+      const st = agentState(agent)
+      const n = (st.cursors.get(provider) ?? 0) + 1
+      st.cursors.set(provider, n)
+      return n
+    },
+
+    async recordFailure (agent, profileId, input: FailureInput) {
+      const st = agentState(agent)
+      const next = applyFailure(st.stats.get(profileId) ?? {}, input)
+      changed(agent, st, profileId, next, true)
+      return next
+    },
+
+    async recordSuccess (agent, profileId, provider, _model, now) {
+      const st = agentState(agent)
+      const prev = st.stats.get(profileId)
+      const goodChanged = st.lastGood.get(provider) !== profileId
+      changed(agent, st, profileId, applySuccess(prev ?? {}, now), !isClean(prev) || goodChanged)
+      if (goodChanged) {
+        st.lastGood.set(provider, profileId)
+        st.dirtyLastGood.add(provider)
+      }
+    },
+
+    async claimProbe (agent, profileId, model, now, ttlMs) {
+      const st = agentState(agent)
+      const r = claimProbe(st.stats.get(profileId) ?? {}, model, now, ttlMs)
+      if (r.claimed) changed(agent, st, profileId, r.stats, true)
+      return r.claimed
+    },
+
+    async clearCooldown (agent, profileId) {
+      const st = agentState(agent)
+      const prev = st.stats.get(profileId)
+      if (prev === undefined) return
+      changed(agent, st, profileId, clearCooldown(prev), true)
+    },
+
+    async lastGood (agent) {
+      return Object.fromEntries(agentState(agent).lastGood)
+    },
+
+    async getSessionPin (agent, session) {
+      const st = agentState(agent)
+      const pin = st.pins.get(session)
+      if (pin === undefined) return undefined
+      if (pin.expires <= clock()) {
+        st.pins.delete(session)
+        return undefined
+      }
+      return pin.profileId
+    },
+
+    async setSessionPin (agent, session, profileId, ttlMs) {
+      const st = agentState(agent)
+      const now = clock()
+      st.pins.set(session, { profileId, expires: now + ttlMs })
+      // Lazy purge so sessions that never come back do not accumulate.
+      if (++st.pinWrites % PIN_SWEEP_EVERY === 0) {
+        for (const [k, p] of st.pins) if (p.expires <= now) st.pins.delete(k)
+      }
+    },
+
+    flush,
+
+    async close () {
+      try {
+        await flush()
+      } catch (err) {
+        report(err, '*')
+      }
+      closed = true
+    }
+  }
+}

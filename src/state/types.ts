@@ -1,0 +1,39 @@
+// The state contract both stores implement (DESIGN §7). Times are ms epoch from the caller's clock.
+import type { UsageStats } from '../auth/types.ts'
+import type { CooldownPolicy } from '../config/types.ts'
+import type { Reason, CooldownScope } from '../routing/types.ts'
+
+export interface FailureInput {
+  readonly provider: string
+  readonly model: string
+  readonly reason: Reason
+  readonly scope: Exclude<CooldownScope, 'none'>
+  readonly now: number
+  readonly retryAfterMs?: number
+  readonly policy: CooldownPolicy
+}
+
+export type StoreHealth = 'ready' | 'degraded'
+
+export interface StateStore {
+  readonly kind: 'memory' | 'redis'
+  health(): StoreHealth
+  /** Usage/cooldown stats of the given profiles of one agent (missing = never used). */
+  readStats(agent: string, profileIds: readonly string[]): Promise<Map<string, UsageStats>>
+  /** Shared round-robin cursor: 1, 2, 3, … per (agent, provider). */
+  nextCursor(agent: string, provider: string): Promise<number>
+  recordFailure(agent: string, profileId: string, input: FailureInput): Promise<UsageStats>
+  /** Clears cooldowns/disable/error count, sets lastUsed and lastGood[provider]. */
+  recordSuccess(agent: string, profileId: string, provider: string, model: string, now: number): Promise<void>
+  /**
+   * Half-open probe: true for exactly one caller once a cooldown (of the profile, or of
+   * the profile for `model`) has run out, until `now + ttlMs`.
+   */
+  claimProbe(agent: string, profileId: string, model: string, now: number, ttlMs: number): Promise<boolean>
+  /** Clears cooldown, billing disable, error counts and model cooldowns of one profile. */
+  clearCooldown(agent: string, profileId: string): Promise<void>
+  lastGood(agent: string): Promise<Record<string, string>>
+  getSessionPin(agent: string, session: string): Promise<string | undefined>
+  setSessionPin(agent: string, session: string, profileId: string, ttlMs: number): Promise<void>
+  close(): Promise<void>
+}

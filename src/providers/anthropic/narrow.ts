@@ -12,10 +12,3 @@ export function textOf (block: unknown): string | undefined {
   return isRecord(block) && block.type === 'text' && typeof block.text === 'string' ? block.text : undefined
 }
 
-export function num (v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0
-}
-
-export function str (v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined
-}

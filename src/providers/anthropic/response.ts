@@ -1,0 +1,131 @@
+// Anthropic Messages response → OpenAI chat.completion, plus the finish-reason and usage
+// mappings the stream translator shares. Pure.
+import { isRecord } from './narrow.ts'
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter'
+
+/** Anthropic stop_reason → OpenAI finish_reason. Unknown or missing reasons read as `stop`. */
+export function finishReason (stop: unknown): FinishReason {
+  switch (stop) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length'
+    case 'tool_use':
+      return 'tool_calls'
+    case 'refusal':
+      return 'content_filter'
+    default: // end_turn, stop_sequence, pause_turn
+      return 'stop'
+  }
+}
+
+/** Anthropic token counts; `input` excludes both cache fields. */
+export interface AnthropicUsage {
+  input: number
+  output: number
+  cacheRead: number
+  cacheWrite: number
+}
+
+export function emptyUsage (): AnthropicUsage {
+  return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }
+}
+
+/** Copies the fields present in an Anthropic `usage` object (later events carry cumulative values). */
+export function mergeUsage (into: AnthropicUsage, u: unknown): AnthropicUsage {
+  if (!isRecord(u)) return into
+  if (typeof u.input_tokens === 'number') into.input = u.input_tokens
+  if (typeof u.output_tokens === 'number') into.output = u.output_tokens
+  if (typeof u.cache_read_input_tokens === 'number') into.cacheRead = u.cache_read_input_tokens
+  if (typeof u.cache_creation_input_tokens === 'number') into.cacheWrite = u.cache_creation_input_tokens
+  return into
+}
+
+export interface OpenAIUsage {
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+  prompt_tokens_details: { cached_tokens: number, cache_write_tokens: number }
+}
+
+/** prompt_tokens counts everything the prompt cost: fresh input + cache reads + cache writes. */
+export function openAIUsage (u: AnthropicUsage): OpenAIUsage {
+  const prompt = u.input + u.cacheRead + u.cacheWrite
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: u.output,
+    total_tokens: prompt + u.output,
+    prompt_tokens_details: { cached_tokens: u.cacheRead, cache_write_tokens: u.cacheWrite },
+  }
+}
+
+export interface ResponseOptions {
+  /** Unix seconds for `created`. */
+  readonly created: number
+  /** Model id used when the upstream body names none. */
+  readonly model: string
+}
+
+export type FromAnthropicResult =
+  | { readonly kind: 'ok', readonly completion: Record<string, unknown> }
+  | { readonly kind: 'invalid', readonly message: string }
+
+interface ToolCall { id: string, type: 'function', function: { name: string, arguments: string } }
+
+export function fromAnthropicResponse (json: unknown, opts: ResponseOptions): FromAnthropicResult {
+  if (!isRecord(json) || !Array.isArray(json.content)) {
+    return { kind: 'invalid', message: 'Anthropic response has no content array' }
+  }
+  let text = ''
+  let sawText = false
+  let reasoning = ''
+  const thinking: Record<string, unknown>[] = []
+  const toolCalls: ToolCall[] = []
+  for (const block of json.content as unknown[]) {
+    if (!isRecord(block)) continue
+    switch (block.type) {
+      case 'text':
+        if (typeof block.text === 'string') { text += block.text; sawText = true }
+        break
+      case 'tool_use':
+        if (typeof block.id === 'string' && typeof block.name === 'string') {
+          toolCalls.push({
+            id: block.id,
+            type: 'function',
+            function: { name: block.name, arguments: JSON.stringify(isRecord(block.input) ? block.input : {}) },
+          })
+        }
+        break
+      case 'thinking':
+        if (typeof block.thinking === 'string') {
+          reasoning += block.thinking
+          thinking.push({ type: 'thinking', thinking: block.thinking, signature: typeof block.signature === 'string' ? block.signature : '' })
+        }
+        break
+      case 'redacted_thinking':
+        if (typeof block.data === 'string') thinking.push({ type: 'redacted_thinking', data: block.data })
+        break
+      default: // server tool blocks and future types have no OpenAI counterpart
+        break
+    }
+  }
+  const message: Record<string, unknown> = { role: 'assistant', content: sawText ? text : null, refusal: null }
+  if (toolCalls.length > 0) message.tool_calls = toolCalls
+  if (thinking.length > 0) {
+    message.reasoning_content = reasoning
+    message.thinking_blocks = thinking
+  }
+  const usage = openAIUsage(mergeUsage(emptyUsage(), json.usage))
+  // Usage goes last: telemetry reads it from the tail of the body.
+  return {
+    kind: 'ok',
+    completion: {
+      id: typeof json.id === 'string' ? json.id : 'chatcmpl-anthropic',
+      object: 'chat.completion',
+      created: opts.created,
+      model: typeof json.model === 'string' ? json.model : opts.model,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(json.stop_reason) }],
+      usage,
+    },
+  }
+}

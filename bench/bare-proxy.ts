@@ -32,11 +32,16 @@ export function startBareProxy(opts: { upstream: string; host?: string; port?: n
 
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      // The body is collected (not parsed) before forwarding: any LLM gateway reads it whole,
+      // and undici sends a Buffer in one write where a streamed body costs extra writes and
+      // a far worse p99 — the baseline should be the fastest honest proxy.
+      const parts: Buffer[] = []
+      for await (const part of req) parts.push(part as Buffer)
       const answer = await pool.request({
         path: req.url ?? '/',
         method: req.method === 'GET' ? 'GET' : 'POST',
         headers: pick(req.headers, FORWARD_REQUEST),
-        body: req.method === 'GET' ? null : req,
+        body: req.method === 'GET' ? null : Buffer.concat(parts),
       })
       res.writeHead(answer.statusCode, pick(answer.headers, FORWARD_RESPONSE))
       await pipeline(answer.body, res)

@@ -3,19 +3,19 @@
 // the load from this one. Every phase is bounded (start timeouts, fixed-duration runs,
 // one watchdog for the whole run).
 import { mkdtemp, rm } from 'node:fs/promises'
-import { availableParallelism, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { ChildHandle } from './lib/child.ts'
 import { probe, runLoad } from './lib/load.ts'
-import { compare, formatComparisons, formatRows, judge } from './lib/report.ts'
+import { compare, formatComparisons, formatDetails, formatRows, judge } from './lib/report.ts'
 import type { RowResult } from './lib/report.ts'
 import {
   dropRedisPrefix, gatewayEntry, redisReachable, startBareProxyChild, startFakeUpstreamChild, startRotorChild,
 } from './lib/targets.ts'
 import { FAMILIES, MODES, TARGETS, rotorConfig } from './rows.ts'
-import type { TargetSpec } from './rows.ts'
+import type { Family, Mode, TargetSpec } from './rows.ts'
 
 const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--redis] [--log-level L] [--probes N]
   --duration S     measured seconds per row (default 8)
@@ -95,26 +95,62 @@ function skippedRows(target: string, note: string): RowResult[] {
   return FAMILIES.flatMap((f) => MODES.map((mode) => ({ target, family: f.id, mode, status: 'skipped' as const, note })))
 }
 
-async function measureTarget(spec: TargetSpec, baseUrl: string, s: Settings): Promise<RowResult[]> {
-  const rows: RowResult[] = []
-  for (const family of FAMILIES) {
-    for (const mode of MODES) {
-      const request = spec.kind === 'bare' ? family.bareRequest(mode) : family.rotorRequest(mode)
-      progress(`${spec.name} ${family.id} ${mode}: probing, warming up ${s.warmupS}s, measuring ${s.durationS}s`)
-      const checked = await probe(baseUrl, request, mode, s.probes)
-      const figures = await runLoad({ baseUrl, request, connections: s.connections, durationS: s.durationS, warmupS: s.warmupS })
-      const verdict = judge(figures)
-      const notes = [checked.ok ? undefined : checked.note, verdict.note].filter((n) => n !== undefined)
-      rows.push({
-        target: spec.name, family: family.id, mode,
-        status: checked.ok && verdict.status === 'ok' ? 'ok' : 'flagged',
-        ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
-        figures,
-        ...(checked.overheadMs !== undefined ? { overheadMs: checked.overheadMs } : {}),
-      })
-    }
+interface Live {
+  spec: TargetSpec
+  baseUrl: string
+}
+
+async function measureRow(live: Live, family: Family, mode: Mode, s: Settings): Promise<RowResult> {
+  const { spec, baseUrl } = live
+  const request = spec.kind === 'bare' ? family.bareRequest(mode) : family.rotorRequest(mode)
+  progress(`${spec.name} ${family.id} ${mode}: probing, warming up ${s.warmupS}s, measuring ${s.durationS}s`)
+  const checked = await probe(baseUrl, request, mode, s.probes)
+  const figures = await runLoad({ baseUrl, request, connections: s.connections, durationS: s.durationS, warmupS: s.warmupS })
+  const verdict = judge(figures)
+  const notes = [checked.ok ? undefined : checked.note, verdict.note].filter((n) => n !== undefined)
+  return {
+    target: spec.name, family: family.id, mode,
+    status: checked.ok && verdict.status === 'ok' ? 'ok' : 'flagged',
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    figures,
+    ...(checked.overheadMs !== undefined ? { overheadMs: checked.overheadMs } : {}),
   }
-  return rows
+}
+
+/** Starts one target, or says why its rows are skipped (failed: a startup that should have worked). */
+async function startTarget(spec: TargetSpec, s: Settings, state: RunState, upstreamPort: number):
+  Promise<{ live: Live } | { skipped: string; failed: boolean } | { omitted: string }> {
+  if (spec.kind === 'bare') {
+    const bare = await startBareProxyChild(ROOT, upstreamPort)
+    state.children.add(bare.child)
+    return { live: { spec, baseUrl: `http://127.0.0.1:${bare.port}` } }
+  }
+  if (gatewayEntry(ROOT) === undefined) return { skipped: 'src/cli/main.ts does not exist yet', failed: false }
+  const store = spec.state ?? 'memory'
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+  if (store === 'redis') {
+    if (!s.redis && process.env.REDIS_URL === undefined) return { omitted: `${spec.name}: not run (pass --redis or set REDIS_URL)` }
+    if (!await redisReachable(redisUrl)) return { skipped: `redis not reachable at ${redisUrl}`, failed: false }
+  }
+  const prefix = `rotor-bench-${process.pid}-${spec.name}:`
+  if (store === 'redis') state.redisCleanup = { url: redisUrl, prefix }
+  try {
+    const rotor = await startRotorChild({
+      root: ROOT,
+      home: join(state.tmp ?? tmpdir(), spec.name),
+      state: store,
+      config: rotorConfig({
+        upstreamBaseUrl: `http://127.0.0.1:${upstreamPort}/v1`, logLevel: s.logLevel,
+        ...(store === 'redis' ? { redisUrl, redisPrefix: prefix } : {}),
+      }),
+      ...(store === 'redis' ? { redisUrl } : {}),
+    })
+    state.children.add(rotor.child)
+    return { live: { spec, baseUrl: `http://127.0.0.1:${rotor.port}` } }
+  } catch (err) {
+    // A gateway without redis support yet is a note; one that can't start at all is a failure.
+    return { skipped: `gateway did not start in ${store} mode: ${(err as Error).message}`, failed: !spec.optional }
+  }
 }
 
 async function main(): Promise<number> {
@@ -134,59 +170,30 @@ async function main(): Promise<number> {
     state.tmp = await mkdtemp(join(tmpdir(), 'rotor-bench-'))
     const upstream = await startFakeUpstreamChild(ROOT)
     state.children.add(upstream.child)
-    const upstreamBaseUrl = `http://127.0.0.1:${upstream.port}/v1`
     progress(`fake upstream on ${upstream.port}`)
+    const load = loadavg()[0]
+    if (load > availableParallelism() / 2) notes.push(`machine busy at start (load average ${load.toFixed(2)} on ${availableParallelism()} CPUs): figures are noisy`)
 
-    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-    const redisWanted = s.redis || process.env.REDIS_URL !== undefined
-    const gateway = gatewayEntry(ROOT) !== undefined
-
+    // All targets run side by side (idle ones cost nothing) and rows are measured
+    // interleaved — family, mode, then target — so machine drift hits every target alike.
+    const live: Live[] = []
     for (const spec of TARGETS) {
-      if (spec.kind === 'bare') {
-        const bare = await startBareProxyChild(ROOT, upstream.port)
-        state.children.add(bare.child)
-        progress(`bare proxy on ${bare.port}`)
-        rows.push(...await measureTarget(spec, `http://127.0.0.1:${bare.port}`, s))
-        await bare.child.stop()
-        state.children.delete(bare.child)
-        continue
+      const started = await startTarget(spec, s, state, upstream.port)
+      if ('live' in started) {
+        live.push(started.live)
+        progress(`${spec.name} on ${started.live.baseUrl}`)
+      } else if ('omitted' in started) {
+        notes.push(started.omitted)
+      } else {
+        rows.push(...skippedRows(spec.name, started.skipped))
+        progress(`${spec.name} skipped: ${started.skipped}`)
+        if (started.failed) failed = true
       }
-      const store = spec.state ?? 'memory'
-      if (spec.optional && store === 'redis') {
-        if (!redisWanted) { notes.push(`${spec.name}: not run (pass --redis or set REDIS_URL)`); continue }
-        if (!gateway) { rows.push(...skippedRows(spec.name, 'src/cli/main.ts does not exist yet')); continue }
-        if (!await redisReachable(redisUrl)) { rows.push(...skippedRows(spec.name, `redis not reachable at ${redisUrl}`)); continue }
-      } else if (!gateway) {
-        rows.push(...skippedRows(spec.name, 'src/cli/main.ts does not exist yet'))
-        continue
+    }
+    for (const family of FAMILIES) {
+      for (const mode of MODES) {
+        for (const target of live) rows.push(await measureRow(target, family, mode, s))
       }
-      const prefix = `rotor-bench-${process.pid}-${spec.name}:`
-      if (store === 'redis') state.redisCleanup = { url: redisUrl, prefix }
-      let rotor
-      try {
-        rotor = await startRotorChild({
-          root: ROOT,
-          home: join(state.tmp, spec.name),
-          state: store,
-          config: rotorConfig({
-            upstreamBaseUrl, logLevel: s.logLevel,
-            ...(store === 'redis' ? { redisUrl, redisPrefix: prefix } : {}),
-          }),
-          ...(store === 'redis' ? { redisUrl } : {}),
-        })
-      } catch (err) {
-        const why = (err as Error).message
-        // A gateway without redis support yet is a note; a gateway that can't start at all is a failure.
-        if (spec.optional) rows.push(...skippedRows(spec.name, `gateway did not start in ${store} mode: ${why}`))
-        else { rows.push(...skippedRows(spec.name, `gateway did not start: ${why}`)); failed = true }
-        progress(`${spec.name} did not start: ${why}`)
-        continue
-      }
-      state.children.add(rotor.child)
-      progress(`${spec.name} on ${rotor.port}`)
-      rows.push(...await measureTarget(spec, `http://127.0.0.1:${rotor.port}`, s))
-      await rotor.child.stop()
-      state.children.delete(rotor.child)
     }
   } catch (err) {
     progress(`failed: ${(err as Error).message}`)
@@ -196,13 +203,20 @@ async function main(): Promise<number> {
     clearTimeout(watchdog)
   }
 
+  // Table order: family, mode, then the TARGETS order (bare first), whatever the run order was.
+  const rank = (r: RowResult): number[] => [
+    FAMILIES.findIndex((f) => f.id === r.family), MODES.indexOf(r.mode), TARGETS.findIndex((x) => x.name === r.target),
+  ]
+  rows.sort((a, b) => {
+    const ra = rank(a), rb = rank(b)
+    return ra[0] - rb[0] || ra[1] - rb[1] || ra[2] - rb[2]
+  })
   const comparisons = compare(rows)
   const out = process.stdout
   out.write(`\nrotor bench — node ${process.version}, ${availableParallelism()} CPUs, ${s.connections} connections, pipelining 1, ${s.warmupS}s warm-up + ${s.durationS}s per row\n\n`)
   out.write(`${formatRows(rows)}\n\n${formatComparisons(comparisons)}\n`)
-  for (const row of rows) {
-    if (row.status !== 'ok' && row.note?.includes('\n')) out.write(`\n${row.target} ${row.family} ${row.mode} ${row.status}:\n${row.note}\n`)
-  }
+  const details = formatDetails(rows)
+  if (details !== '') out.write(`\n${details}\n`)
   for (const n of notes) out.write(`note: ${n}\n`)
   out.write(`${JSON.stringify({
     bench: 'rotor', node: process.version, cpus: availableParallelism(),

@@ -9,6 +9,10 @@ export class RotorError extends Error {
   readonly type: string = 'server_error'
   readonly param: string | null = null
   readonly headers: Readonly<Record<string, string>> = {}
+  constructor (message?: string) {
+    super(message)
+    this.name = new.target.name
+  }
 }
 
 export class InvalidRequestError extends RotorError {

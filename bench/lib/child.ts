@@ -22,11 +22,19 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv
 }
 
+export interface SpawnCommandOptions extends SpawnOptions {
+  command: string
+}
+
 const TAIL_LINES = 40
 
+/** Runs a .ts/.js file on the Node that runs us (Node 24: npm scripts put it first on PATH). */
 export function spawnNode(opts: SpawnOptions): ChildHandle {
-  // process.execPath is the Node 24 the bench runs on (npm scripts put it first on PATH).
-  const child: ChildProcess = spawn(process.execPath, [...opts.args], {
+  return spawnCommand({ ...opts, command: process.execPath })
+}
+
+export function spawnCommand(opts: SpawnCommandOptions): ChildHandle {
+  const child: ChildProcess = spawn(opts.command, [...opts.args], {
     cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines: string[] = []

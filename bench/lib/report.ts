@@ -62,13 +62,33 @@ function table(header: readonly string[], body: readonly (readonly string[])[], 
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n')
 }
 
+// Flag cell: the note on one line, cut short; the full text is printed below the table.
+function oneLine(note: string, max = 100): string {
+  const flat = note.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' | ')
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
+}
+
+/** Full multi-line notes, once per distinct (target, note). */
+export function formatDetails(rows: readonly RowResult[]): string {
+  const seen = new Set<string>()
+  const parts: string[] = []
+  for (const r of rows) {
+    if (r.status === 'ok' || r.note === undefined || !r.note.includes('\n')) continue
+    const key = `${r.target}\0${r.note}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    parts.push(`${r.target} (${r.status}):\n${r.note}`)
+  }
+  return parts.join('\n\n')
+}
+
 export function formatRows(rows: readonly RowResult[]): string {
   const body = rows.map((r) => [
     r.target, r.family, r.mode,
     fmt(r.figures?.rps, 0), fmt(r.figures?.p50Ms, 2), fmt(r.figures?.p99Ms, 2),
     r.figures ? String(r.figures.errors) : '-', r.figures ? String(r.figures.non2xx) : '-',
     fmt(r.overheadMs, 3),
-    r.status === 'ok' ? '' : `${r.status.toUpperCase()}${r.note ? `: ${r.note.split('\n')[0]}` : ''}`,
+    r.status === 'ok' ? '' : `${r.status.toUpperCase()}${r.note ? `: ${oneLine(r.note)}` : ''}`,
   ])
   return table(['target', 'api', 'mode', 'RPS', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'overhead ms', 'flag'], body, new Set([3, 4, 5, 6, 7, 8]))
 }

@@ -295,6 +295,8 @@ export function openCredentialsFile (path: string, options: CredentialsFileOptio
       onCompromised: () => {}
     })
     try {
+      // stat before read: a writer that ignores the lock then costs a re-read, never a missed change.
+      const sigBefore = signature(await stat(path).catch(() => undefined))
       let text: string
       try {
         text = await readFile(path, 'utf8')
@@ -302,7 +304,6 @@ export function openCredentialsFile (path: string, options: CredentialsFileOptio
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
         text = serialize(emptyAuthProfiles())
       }
-      const sigBefore = signature(await stat(path).catch(() => undefined))
       let file: AuthProfilesFile
       try {
         file = parse(path, text)

@@ -58,6 +58,11 @@ function getValidator (): Validator {
   return validator
 }
 
+function withCause (err: ConfigError, cause: unknown): ConfigError {
+  err.cause = cause
+  return err
+}
+
 function errorMessage (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
@@ -319,14 +324,14 @@ export function loadConfig (opts: LoadConfigOptions): LoadedConfig {
   try {
     substituted = substituteEnv(parsed, env)
   } catch (err) {
-    if (err instanceof MissingEnvVarError) throw new ConfigError(`${err.message} (in ${file})`, { cause: err })
+    if (err instanceof MissingEnvVarError) throw withCause(new ConfigError(`${err.message} (in ${file})`), err)
     throw err
   }
   const raw = validateConfig(substituted, file)
   try {
     return resolveConfig(raw, { path, home, env, overrides: opts.overrides, apiKeyEnvRefs: apiKeyEnvRefs(parsed), implicitProviders: opts.implicitProviders })
   } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(`Invalid config ${file}: ${err.message}`, { cause: err })
+    if (err instanceof ConfigError) throw withCause(new ConfigError(`Invalid config ${file}: ${err.message}`), err)
     throw err
   }
 }

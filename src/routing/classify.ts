@@ -1,5 +1,6 @@
 // Upstream response / transport error → Outcome, and Outcome → Decision (DESIGN §5 table,
 // providers.md §13). Pure: status, headers and body text in; no I/O.
+import { maskSecret } from '../auth/mask.ts'
 import type { Decision, Outcome } from './types.ts'
 
 export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
@@ -20,17 +21,15 @@ const MODERATION_403 = /flagged|moderation/i
 // Secret-looking tokens an upstream might echo back (API keys, bearer tokens).
 const SECRET = /\b(?:sk-|gh[opsu]_|github_pat_|vapi_|xai-|gsk_|r8_|cpk_|AKIA|ya29\.)[A-Za-z0-9_.-]{12,}|\bBearer\s+[A-Za-z0-9_.=-]{12,}/g
 
-/** `sk-ant-api03-…` → `sk-ant-…1a2b`: the prefix up to the first '-' group, ellipsis, last 4. */
-export function maskSecret (token: string): string {
+/** Masks one matched token; a bearer keeps its scheme word. */
+function maskToken (token: string): string {
   const bearer = /^Bearer\s+/i.exec(token)
-  if (bearer !== null) return `${bearer[0]}…${token.slice(-4)}`
-  const prefix = /^[A-Za-z0-9]+[-_.](?:[a-z]+-)?/.exec(token)?.[0] ?? token.slice(0, 4)
-  return `${prefix}…${token.slice(-4)}`
+  return bearer === null ? maskSecret(token) : bearer[0] + maskSecret(token.slice(bearer[0].length))
 }
 
 /** Masks secret-looking tokens and caps the length (≤ max chars). */
 export function safeMessage (text: string, max = MAX_MESSAGE): string {
-  const masked = text.replace(/\s+/g, ' ').trim().replace(SECRET, maskSecret)
+  const masked = text.replace(/\s+/g, ' ').trim().replace(SECRET, maskToken)
   return masked.length <= max ? masked : `${masked.slice(0, max - 1)}…`
 }
 

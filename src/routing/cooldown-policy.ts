@@ -89,9 +89,20 @@ function withoutCooldowns (stats: UsageStats): UsageStats {
   return next
 }
 
-/** Success clears the profile everywhere (all models, disable included); keeps lastFailureAt. */
-export function applySuccess (stats: UsageStats, now: number): UsageStats {
-  return { ...withoutCooldowns(stats), lastUsed: now }
+/**
+ * Success clears the profile-wide cooldown and disable, the error count and this model's
+ * rate-limit entry; other models' rate limits stay (a 429 on opus is not healed by a
+ * success on sonnet). Without a model every entry goes. Keeps lastFailureAt.
+ */
+export function applySuccess (stats: UsageStats, now: number, model?: string): UsageStats {
+  const kept = model === undefined ? undefined : stats.modelCooldowns
+  const next: UsageStats = { ...withoutCooldowns(stats), lastUsed: now }
+  if (kept !== undefined && model !== undefined) {
+    const rest = { ...kept }
+    delete rest[model]
+    if (Object.keys(rest).length > 0) next.modelCooldowns = rest
+  }
+  return next
 }
 
 /** Manual clear: unlike Clawdbot's, it also lifts the billing disable and model cooldowns. */

@@ -10,7 +10,7 @@ export {
 } from './cooldown-policy.ts'
 export type { Availability, ProbeScope } from './cooldown-policy.ts'
 export {
-  classifyHttp, classifyTransportError, decide, retryAfterFromHeaders, parseDurationMs, safeMessage, maskSecret
+  classifyHttp, classifyTransportError, decide, retryAfterFromHeaders, parseDurationMs, safeMessage
 } from './classify.ts'
 export type { HttpHeaders, FailureOutcome, HttpOutcome } from './classify.ts'
 export { finalError } from './final-error.ts'

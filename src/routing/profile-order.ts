@@ -11,6 +11,12 @@ export interface BaseOrderInput {
   /** The agent's config `auth.order[provider]`, else the global one. */
   readonly configOrder?: readonly string[]
   readonly stats: ReadonlyMap<string, UsageStats>
+  /**
+   * Sort by least recently used (default true). round-robin passes false: its shared cursor
+   * already spreads load, and an order that changes with every success would make the
+   * cursor land on the same profile again and again.
+   */
+  readonly leastRecentlyUsed?: boolean
 }
 
 const TYPE_RANK: Readonly<Record<Profile['type'], number>> = { oauth: 0, token: 1, api_key: 2, none: 3 }
@@ -38,7 +44,8 @@ export function baseOrder (input: BaseOrderInput): Profile[] {
     return out
   }
 
-  const lastUsed = (p: Profile): number => input.stats.get(p.id)?.lastUsed ?? 0
+  const lru = input.leastRecentlyUsed !== false
+  const lastUsed = (p: Profile): number => lru ? (input.stats.get(p.id)?.lastUsed ?? 0) : 0
   return own
     .map((p, index) => ({ p, index }))
     .sort((a, b) =>

@@ -108,6 +108,7 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         fileOrder: file.order?.[entry.provider],
         configOrder: agentSettings.configOrder[entry.provider],
         stats,
+        leastRecentlyUsed: config.auth.strategy !== 'round-robin',
       })
     if (order.length === 0) { noCredentials.push(entry.provider); continue }
     if (plan.pinnedProfile === undefined && config.auth.strategy === 'round-robin' && order.length > 1) {

@@ -84,25 +84,30 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   const app = buildApp({ runtime: () => runtime, store, now, log, metrics, reload, bodyLimitBytes: initial.gateway.bodyLimitBytes })
   const address = await app.listen({ host: initial.gateway.host, port: initial.gateway.port })
   const port = (app.server.address() as { port: number }).port
+  let closing: Promise<void> | undefined
   log.info({ host: initial.gateway.host, port, config: initial.path ?? '(built-in example)', store: store.kind }, 'rotor listening')
   return {
     app, store, log, url: address, port,
     runtime: () => runtime,
     reload,
-    async close () {
-      process.off('SIGHUP', onHup)
-      reloader.close()
-      await app.close()
-      await store.close()
-      await runtime.dispatcher.close()
-      log.flush()
+    close () {
+      closing ??= (async () => {
+        process.off('SIGHUP', onHup)
+        reloader.close()
+        await app.close()
+        await store.close()
+        await runtime.dispatcher.destroy()
+        log.flush()
+      })()
+      return closing
     },
   }
 }
 
 async function createStore (config: LoadedConfig, deps: { credentials: ReturnType<typeof createCredentialsDirectory>, log: Logger, now: Clock }): Promise<StateStore> {
   if (config.state.store === 'redis') {
-    throw new ConfigError('state.store "redis" is not available in this build yet')
+    const { createRedisStore } = await import('../state/redis-store.ts')
+    return createRedisStore({ url: config.state.redisUrl, prefix: config.state.prefix, clock: deps.now, log: deps.log })
   }
   return createMemoryStore({
     credentialsFor: (agent) => deps.credentials.file(agent),

@@ -215,9 +215,9 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
 
   /** One write per agent at a time; changes made meanwhile go out with the next one. */
   function persist (agent: string, st: AgentState): Promise<void> {
-    const prev = st.persisting ?? Promise.resolve()
-    const run = prev.catch(() => {}).then(() => writeOnce(agent, st))
-    const tracked = run.finally(() => { if (st.persisting === tracked) st.persisting = undefined })
+    const run = (st.persisting ?? Promise.resolve()).then(() => writeOnce(agent, st))
+    // The chain itself never rejects: errors reach the caller of this persist only.
+    const tracked: Promise<void> = run.then(() => {}, () => {}).then(() => { if (st.persisting === tracked) st.persisting = undefined })
     st.persisting = tracked
     return run
   }
@@ -273,11 +273,11 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       return next
     },
 
-    async recordSuccess (agent, profileId, provider, _model, now) {
+    async recordSuccess (agent, profileId, provider, model, now) {
       const st = agentState(agent)
       const prev = st.stats.get(profileId)
       const goodChanged = st.lastGood.get(provider) !== profileId
-      changed(agent, st, profileId, applySuccess(prev ?? {}, now), !isClean(prev) || goodChanged)
+      changed(agent, st, profileId, applySuccess(prev ?? {}, now, model), !isClean(prev) || goodChanged)
       if (goodChanged) {
         st.lastGood.set(provider, profileId)
         st.dirtyLastGood.add(provider)

@@ -69,11 +69,18 @@ export async function startFakeUpstream (handler: Handler): Promise<FakeUpstream
     if (s.chunks !== undefined) {
       res.writeHead(status, { 'content-type': 'text/event-stream', ...s.headers })
       let n = 0
+      if (s.destroyAfter === 0) {
+        res.flushHeaders()
+        await new Promise<void>((resolve) => res.write('', () => resolve()))
+        res.destroy()
+        return
+      }
       for (const c of s.chunks) {
         const chunk = typeof c === 'string' ? { data: c } : c
         if (chunk.gate !== undefined) await chunk.gate
         if (res.destroyed) return
-        res.write(chunk.data)
+        // Wait until the chunk reached the socket, so a following destroy cannot swallow it.
+        await new Promise<void>((resolve) => res.write(chunk.data, () => resolve()))
         n++
         if (s.destroyAfter !== undefined && n >= s.destroyAfter) { res.destroy(); return }
       }

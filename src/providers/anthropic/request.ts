@@ -21,7 +21,8 @@
 //     stream_options (read by the response translator), and any key not listed here.
 // Constraint fixes: with thinking on, temperature and top_p are dropped (Anthropic requires them
 // unset); when both temperature and top_p are given, top_p is dropped (Claude 4.5 models accept
-// only one of them); reasoning_effort on a model without `reasoning` is dropped.
+// only one of them); reasoning_effort is dropped on a model without `reasoning` and when
+// tool_choice forces a tool (Anthropic refuses thinking with forced tool use).
 import type { ModelDef } from '../../config/types.ts'
 import { toAnthropicMessages, type AnthropicMessage, type Block } from './messages.ts'
 import { InvalidInput, isRecord, textOf } from './narrow.ts'
@@ -91,7 +92,10 @@ function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: 
   if (system.length > 0) out.system = system
   if (opts.stream) out.stream = true
 
-  const thinking = thinkingFor(body, model, out.max_tokens)
+  const tools = toolsOf(body.tools)
+  const choice = tools === undefined ? undefined : toolChoiceOf(body.tool_choice, body.parallel_tool_calls)
+  const forced = choice?.type === 'any' || choice?.type === 'tool'
+  const thinking = thinkingFor(body, model, out.max_tokens, forced)
   if (thinking !== undefined) out.thinking = thinking
   const thinkingOn = thinking !== undefined && thinking.type !== 'disabled'
 
@@ -107,12 +111,8 @@ function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: 
   const stop = stopSequences(body.stop)
   if (stop !== undefined) out.stop_sequences = stop
 
-  const tools = toolsOf(body.tools)
-  if (tools !== undefined) {
-    out.tools = tools
-    const choice = toolChoiceOf(body.tool_choice, body.parallel_tool_calls)
-    if (choice !== undefined) out.tool_choice = choice
-  }
+  if (tools !== undefined) out.tools = tools
+  if (choice !== undefined) out.tool_choice = choice
 
   if (typeof body.user === 'string' && body.user !== '') out.metadata = { user_id: body.user }
   return out
@@ -165,18 +165,19 @@ function stopSequences (stop: unknown): string[] | undefined {
 }
 
 /**
- * Budget from reasoning_effort, or a client-sent Anthropic `thinking` object as is. The
+ * Budget from reasoning_effort, or a client-sent Anthropic `thinking` object as is (the
+ * client then owns its constraints). The
  * budget must be ≥ 1024 and < max_tokens; it shrinks to leave ANSWER_ROOM tokens for the
  * answer, and thinking stays off when even the minimum does not fit.
  */
-function thinkingFor (body: Readonly<Record<string, unknown>>, model: ModelDef, maxTokens: number): Block | undefined {
+function thinkingFor (body: Readonly<Record<string, unknown>>, model: ModelDef, maxTokens: number, forcedTool: boolean): Block | undefined {
   if (isRecord(body.thinking) && typeof body.thinking.type === 'string') return { ...body.thinking }
   const effort = body.reasoning_effort
   if (effort === undefined || effort === null) return undefined
   if (typeof effort !== 'string' || (effort !== 'none' && THINKING_BUDGET[effort] === undefined)) {
     throw new InvalidInput(`reasoning_effort must be one of none, ${Object.keys(THINKING_BUDGET).join(', ')}`)
   }
-  if (effort === 'none' || !model.reasoning) return undefined
+  if (effort === 'none' || !model.reasoning || forcedTool) return undefined
   const budget = Math.min(THINKING_BUDGET[effort], maxTokens - ANSWER_ROOM)
   if (budget < MIN_BUDGET) return undefined
   return { type: 'enabled', budget_tokens: budget }

@@ -1,0 +1,349 @@
+// StateStore shared by every replica through one Redis (DESIGN §7, shared-state.md). Each
+// read-modify-write is one named Lua script (redis/scripts.ts) on keys from redis/keys.ts.
+// Redis is an accelerator, not a dependency: every answer is mirrored into a local state,
+// and on any Redis error the store turns degraded (logged once), serves and records
+// locally, and on reconnect pushes what it recorded through merge scripts before it
+// reports ready again (logged once).
+import type { Redis } from 'ioredis'
+import type { UsageStats } from '../auth/types.ts'
+import type { Clock } from '../routing/types.ts'
+import type { Logger } from '../telemetry/logger.ts'
+import { createLocalState } from './local-state.ts'
+import { arg, decodePin, decodeStats, encodePin, positive } from './redis/codec.ts'
+import { createClient, redactUrl, unavailable } from './redis/connection.ts'
+import { createDirty, type DirtyBatch, type StatsDelta } from './redis/dirty.ts'
+import { createKeys, type Keys } from './redis/keys.ts'
+import type { FailureInput, StateStore, StoreHealth } from './types.ts'
+
+const DAY = 86_400_000
+
+export interface RedisStoreOptions {
+  /** redis://[:password@]host:port[/db]; the password never reaches a log line. */
+  readonly url: string
+  /** Key prefix (state.redis.prefix); must not contain braces. */
+  readonly prefix: string
+  /** The gateway's clock: session pin expiry and manual clears. Defaults to Date.now. */
+  readonly clock?: Clock
+  readonly log?: Pick<Logger, 'info' | 'warn'>
+  /** Per-command timeout; default 300 ms. */
+  readonly commandTimeoutMs?: number
+  /** How long startup waits for the first connection before serving degraded; default 1500 ms. */
+  readonly connectWaitMs?: number
+  /** While degraded on a live connection (a stall), how often to try resyncing; default 1000 ms. */
+  readonly probeIntervalMs?: number
+  /** How long a stats entry outlives its last deadline; default 7 days. */
+  readonly retentionMs?: number
+}
+
+export interface RedisStore extends StateStore {
+  readonly kind: 'redis'
+  readonly keys: Keys
+  /** Resolves once health() is `want`; rejects after timeoutMs. */
+  waitForHealth (want: StoreHealth, timeoutMs: number): Promise<void>
+  /** Pushes what was recorded offline and turns ready; false while Redis is unreachable. */
+  resync (): Promise<boolean>
+}
+
+const OFFLINE = Symbol('offline')
+type Mode = 'starting' | 'ready' | 'degraded'
+
+function mergeArgs (d: StatsDelta, now: number, retentionMs: number): string[] {
+  const reasons = Object.entries(d.reasons).filter(([, n]) => n !== undefined && n > 0)
+  const out = [
+    arg(now), arg(d.windowMs), arg(retentionMs), arg(d.clearedAt), arg(d.lastUsed), arg(d.errors), arg(d.lastFailureAt),
+    arg(d.cooldownUntil), d.cooldownReason, arg(d.disabledUntil), d.disabledReason, String(reasons.length),
+  ]
+  for (const [r, n] of reasons) out.push(r, arg(n ?? 0))
+  out.push(String(d.models.size))
+  for (const [m, e] of d.models) out.push(m, arg(e.until), arg(e.errors), arg(e.lastFailureAt))
+  return out
+}
+
+export async function createRedisStore (options: RedisStoreOptions): Promise<RedisStore> {
+  const clock = options.clock ?? Date.now
+  const retention = options.retentionMs ?? 7 * DAY
+  const keys = createKeys(options.prefix)
+  const safeUrl = redactUrl(options.url)
+  const local = createLocalState()
+  const dirty = createDirty()
+  const client: Redis = createClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs })
+  const waiters = new Set<() => void>()
+  let mode: Mode = 'starting'
+  let lastError: unknown
+  let resyncing: Promise<boolean> | undefined
+  let closed = false
+
+  function setMode (next: 'ready' | 'degraded', err?: unknown): void {
+    if (mode === next || closed) return
+    mode = next
+    if (next === 'degraded') options.log?.warn({ err: unavailable(err ?? lastError ?? 'unreachable', options.url), redis: safeUrl }, 'state store degraded')
+    else options.log?.info({ redis: safeUrl }, 'state store ready')
+    for (const w of waiters) w()
+  }
+
+  /** Runs fn on Redis while ready; OFFLINE when degraded or when it fails (which degrades). */
+  async function remote<T> (fn: () => Promise<T>): Promise<T | typeof OFFLINE> {
+    if (mode !== 'ready') return OFFLINE
+    try {
+      return await fn()
+    } catch (err) {
+      lastError = err
+      setMode('degraded', err)
+      return OFFLINE
+    }
+  }
+
+  /** Sends one batch of offline changes; parts that failed go back into `dirty`. */
+  async function push (): Promise<void> {
+    if (dirty.empty()) {
+      await client.ping()
+      return
+    }
+    const batch = dirty.take()
+    const now = clock()
+    const pipe = client.pipeline()
+    const undo: Array<(failed: DirtyBatch) => void> = []
+    const onOk: Array<(reply: unknown) => void> = []
+    for (const [agent, m] of batch.stats) {
+      for (const [id, d] of m) {
+        pipe.mergeStats(keys.stats(agent, id), ...mergeArgs(d, now, retention))
+        undo.push((f) => { put(f.stats, agent).set(id, d) })
+        onOk.push((reply) => { local.set(agent, id, decodeStats(reply)) })
+      }
+    }
+    for (const [agent, m] of batch.lastGood) {
+      for (const [provider, id] of m) {
+        pipe.hset(keys.lastGood(agent), provider, id)
+        undo.push((f) => { put(f.lastGood, agent).set(provider, id) })
+        onOk.push(() => {})
+      }
+    }
+    for (const [agent, m] of batch.pins) {
+      for (const [session, pin] of m) {
+        const left = Math.ceil(pin.expires - now)
+        if (left <= 0) continue
+        // Remote wins: a session that moved elsewhere during the outage stays there.
+        pipe.set(keys.pin(agent, session), encodePin(pin.profileId, pin.expires), 'PX', left, 'NX')
+        undo.push((f) => { put(f.pins, agent).set(session, pin) })
+        onOk.push(() => {})
+      }
+    }
+    let results: Array<[Error | null, unknown]> | null
+    try {
+      results = await pipe.exec()
+    } catch (err) {
+      dirty.restore(batch)
+      throw err
+    }
+    if (results === null) {
+      dirty.restore(batch)
+      throw new Error('pipeline aborted')
+    }
+    const failed: DirtyBatch = { stats: new Map(), lastGood: new Map(), pins: new Map() }
+    let firstError: Error | undefined
+    results.forEach(([err, reply], i) => {
+      if (err !== null) {
+        firstError ??= err
+        undo[i]?.(failed)
+      } else {
+        onOk[i]?.(reply)
+      }
+    })
+    if (firstError !== undefined) {
+      dirty.restore(failed)
+      throw firstError
+    }
+  }
+
+  function resync (): Promise<boolean> {
+    if (closed) return Promise.resolve(false)
+    resyncing ??= (async () => {
+      try {
+        await push()
+        setMode('ready')
+        // Changes recorded locally while the first batch was on its way.
+        if (!dirty.empty()) await push()
+        return true
+      } catch (err) {
+        lastError = err
+        setMode('degraded', err)
+        return false
+      } finally {
+        resyncing = undefined
+      }
+    })()
+    return resyncing
+  }
+
+  client.on('error', (err: unknown) => { lastError = err })
+  client.on('close', () => { if (mode === 'ready') setMode('degraded', lastError ?? new Error('connection closed')) })
+  client.on('ready', () => { void resync() })
+  // A stalled but connected Redis (command timeouts) emits no 'ready': probe it.
+  const probe = setInterval(() => {
+    if (mode !== 'ready' && client.status === 'ready' && resyncing === undefined) void resync()
+  }, options.probeIntervalMs ?? 1000)
+  probe.unref()
+
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      client.off('ready', done)
+      client.off('error', done)
+      resolve()
+    }
+    const timer = setTimeout(done, options.connectWaitMs ?? 1500)
+    if (client.status === 'ready') done()
+    client.once('ready', done)
+    client.once('error', done)
+  })
+  if (client.status !== 'ready' || !(await resync())) setMode('degraded', lastError)
+
+  function waitForHealth (want: StoreHealth, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if ((mode === 'ready' ? 'ready' : 'degraded') !== want) return
+        clearTimeout(timer)
+        waiters.delete(check)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        waiters.delete(check)
+        reject(new Error(`state store not ${want} after ${timeoutMs} ms`))
+      }, timeoutMs)
+      waiters.add(check)
+      check()
+    })
+  }
+
+  return {
+    kind: 'redis',
+    keys,
+    health: () => mode === 'ready' ? 'ready' : 'degraded',
+    waitForHealth,
+    resync,
+
+    async readStats (agent, profileIds) {
+      const r = await remote(async () => {
+        const pipe = client.pipeline()
+        for (const id of profileIds) pipe.hgetall(keys.stats(agent, id))
+        const res = await pipe.exec()
+        if (res === null) throw new Error('pipeline aborted')
+        return res.map(([err, reply]) => {
+          if (err !== null) throw err
+          return decodeStats(reply)
+        })
+      })
+      if (r === OFFLINE) return local.read(agent, profileIds)
+      const out = new Map<string, UsageStats>()
+      profileIds.forEach((id, i) => {
+        const s = r[i]
+        local.set(agent, id, s)
+        if (s !== undefined) out.set(id, s)
+      })
+      return out
+    },
+
+    async nextCursor (agent, provider) {
+      const r = await remote(() => client.advanceCursor(keys.cursor(agent, provider), arg(30 * DAY)))
+      if (r !== OFFLINE) return Number(r)
+      // Replicas offline at once should not all start at the same profile.
+      return local.nextCursor(agent, provider, () => Math.floor(Math.random() * 1_000_000))
+    },
+
+    async recordFailure (agent, profileId, input: FailureInput) {
+      const p = input.policy
+      const base = p.billingBackoffMsByProvider[input.provider] ?? p.billingBackoffMs
+      const r = await remote(() => client.recordFailure(keys.stats(agent, profileId),
+        arg(input.now), input.reason, input.scope, input.model, arg(positive(input.retryAfterMs)),
+        arg(p.failureWindowMs), arg(base), arg(p.billingMaxMs), arg(retention)))
+      if (r !== OFFLINE) {
+        const stats = decodeStats(r) ?? {}
+        local.set(agent, profileId, stats)
+        return stats
+      }
+      const next = local.recordFailure(agent, profileId, input)
+      dirty.failure(agent, profileId, input, next)
+      return next
+    },
+
+    async recordSuccess (agent, profileId, provider, _model, now) {
+      const r = await remote(() => client.recordSuccess(keys.stats(agent, profileId), keys.lastGood(agent), arg(now), provider, profileId, arg(retention)))
+      if (r !== OFFLINE) {
+        local.set(agent, profileId, decodeStats(r))
+        local.setLastGood(agent, provider, profileId)
+        return
+      }
+      local.recordSuccess(agent, profileId, provider, now)
+      dirty.cleared(agent, profileId, now, true)
+      dirty.lastGood(agent, provider, profileId)
+    },
+
+    async claimProbe (agent, profileId, model, now, ttlMs) {
+      const r = await remote(() => client.claimProbe(keys.stats(agent, profileId), arg(now), model, arg(ttlMs), arg(retention)))
+      if (r === OFFLINE) return local.claimProbe(agent, profileId, model, now, ttlMs)
+      local.set(agent, profileId, decodeStats(r.slice(1)))
+      return r[0] === '1'
+    },
+
+    async clearCooldown (agent, profileId) {
+      const now = clock()
+      const r = await remote(() => client.clearCooldown(keys.stats(agent, profileId), arg(now), arg(retention)))
+      if (r !== OFFLINE) {
+        local.set(agent, profileId, decodeStats(r))
+        return
+      }
+      local.clearCooldown(agent, profileId)
+      // Marked even without a local entry: Redis may hold one this replica never read.
+      dirty.cleared(agent, profileId, now, false)
+    },
+
+    async lastGood (agent) {
+      const r = await remote(() => client.hgetall(keys.lastGood(agent)))
+      if (r === OFFLINE) return local.lastGood(agent)
+      for (const [provider, id] of Object.entries(r)) local.setLastGood(agent, provider, id)
+      return { ...r }
+    },
+
+    async getSessionPin (agent, session) {
+      const r = await remote(() => client.get(keys.pin(agent, session)))
+      const now = clock()
+      if (r === OFFLINE) return local.getPin(agent, session, now)?.profileId
+      const pin = decodePin(r)
+      if (pin === undefined || pin.expires <= now) {
+        local.agent(agent).pins.delete(session)
+        return undefined
+      }
+      local.setPin(agent, session, pin, now)
+      return pin.profileId
+    },
+
+    async setSessionPin (agent, session, profileId, ttlMs) {
+      const now = clock()
+      const pin = { profileId, expires: now + ttlMs }
+      local.setPin(agent, session, pin, now)
+      const ttl = Math.max(1, Math.ceil(ttlMs))
+      const r = await remote(() => client.set(keys.pin(agent, session), encodePin(profileId, pin.expires), 'PX', ttl))
+      if (r === OFFLINE) dirty.pin(agent, session, pin)
+    },
+
+    async close () {
+      if (closed) return
+      closed = true
+      clearInterval(probe)
+      try {
+        await Promise.race([client.quit(), new Promise((_resolve, reject) => setTimeout(() => reject(new Error('quit timed out')), 1000).unref())])
+      } catch {
+        client.disconnect()
+      }
+    },
+  }
+}
+
+function put<V> (outer: Map<string, Map<string, V>>, agent: string): Map<string, V> {
+  let m = outer.get(agent)
+  if (m === undefined) {
+    m = new Map()
+    outer.set(agent, m)
+  }
+  return m
+}

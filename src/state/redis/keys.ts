@@ -1,0 +1,41 @@
+// The only code that builds Redis key names. Layout (prefix defaults to "rotor:"):
+//   <prefix>{<agent>}:st:<profileId>   hash   usage stats of one profile (fields: see codec.ts)
+//   <prefix>{<agent>}:rr:<provider>    string round-robin cursor (INCR)
+//   <prefix>{<agent>}:pin:<session>    string session pin "<expiresMs>:<profileId>", PX ttl
+//   <prefix>{<agent>}:lastgood         hash   provider → profileId
+// The `{<agent>}` hash tag puts all keys of one agent in one Redis Cluster slot, so every
+// script (each touches the keys of one agent only) is single-slot.
+import { ConfigError } from '../../errors.ts'
+
+export interface Keys {
+  readonly prefix: string
+  stats (agent: string, profileId: string): string
+  cursor (agent: string, provider: string): string
+  pin (agent: string, session: string): string
+  lastGood (agent: string): string
+  /** SCAN MATCH pattern covering every key under the prefix. */
+  pattern (): string
+}
+
+/** Braces would end or start the hash tag early; `%` is escaped so the encoding stays reversible. */
+function tagText (agent: string): string {
+  return agent.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+}
+
+/** Escapes glob metacharacters for SCAN MATCH. */
+export function globEscape (s: string): string {
+  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`)
+}
+
+export function createKeys (prefix: string): Keys {
+  if (/[{}]/.test(prefix)) throw new ConfigError('state.redis.prefix must not contain "{" or "}" (they would change the Redis Cluster hash tag)')
+  const base = (agent: string): string => `${prefix}{${tagText(agent)}}:`
+  return {
+    prefix,
+    stats: (agent, profileId) => `${base(agent)}st:${profileId}`,
+    cursor: (agent, provider) => `${base(agent)}rr:${provider}`,
+    pin: (agent, session) => `${base(agent)}pin:${session}`,
+    lastGood: (agent) => `${base(agent)}lastgood`,
+    pattern: () => `${globEscape(prefix)}*`,
+  }
+}

@@ -1,0 +1,163 @@
+// Real Redis for tests: the shared one at REDIS_URL (default redis://127.0.0.1:6379) with a
+// unique key prefix per test, removed in teardown; or a private redis-server on a free port
+// (fault tests kill and restart it). When REDIS_URL is unreachable, one private server is
+// started for the test file instead.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
+import { Redis } from 'ioredis'
+import { globEscape } from '../../src/state/redis/keys.ts'
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
+
+export interface Teardownable { teardown (fn: () => unknown): void }
+
+export function uniquePrefix (): string {
+  return `rotor-test-${randomBytes(6).toString('hex')}:`
+}
+
+/** A plain client for assertions (not the store's tuned one). */
+export function testClient (url: string): Redis {
+  return new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+}
+
+export async function reachable (url: string): Promise<boolean> {
+  const c = testClient(url)
+  c.on('error', () => {})
+  try {
+    await c.connect()
+    return (await c.ping()) === 'PONG'
+  } catch {
+    return false
+  } finally {
+    c.disconnect()
+  }
+}
+
+export async function freePort (): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+  const port = (s.address() as { port: number }).port
+  await new Promise<void>((resolve) => s.close(() => resolve()))
+  return port
+}
+
+export async function deleteKeys (url: string, prefix: string): Promise<number> {
+  const c = testClient(url)
+  c.on('error', () => {})
+  let n = 0
+  try {
+    await c.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await c.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 500)
+      cursor = next
+      if (keys.length > 0) n += await c.del(...keys)
+    } while (cursor !== '0')
+  } finally {
+    c.disconnect()
+  }
+  return n
+}
+
+/** Every key under a prefix with its type and content, for assertions. */
+export async function dumpKeys (url: string, prefix: string): Promise<Map<string, unknown>> {
+  const c = testClient(url)
+  c.on('error', () => {})
+  const out = new Map<string, unknown>()
+  try {
+    await c.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await c.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 500)
+      cursor = next
+      for (const k of keys) {
+        const type = await c.type(k)
+        out.set(k, type === 'hash' ? await c.hgetall(k) : type === 'string' ? await c.get(k) : type)
+      }
+    } while (cursor !== '0')
+  } finally {
+    c.disconnect()
+  }
+  return out
+}
+
+export interface RedisServer {
+  readonly port: number
+  readonly url: string
+  /** kill -9 and wait for the exit. */
+  kill (): Promise<void>
+  /** Starts it again on the same port (after kill). */
+  restart (): Promise<void>
+  stop (): Promise<void>
+}
+
+/** `redis-server --port <free> --save '' --appendonly no`, ready when it answers PING. */
+export async function startRedisServer (opts: { port?: number, args?: readonly string[], password?: string } = {}): Promise<RedisServer> {
+  const port = opts.port ?? await freePort()
+  const auth = opts.password === undefined ? '' : `:${encodeURIComponent(opts.password)}@`
+  const url = `redis://${auth}127.0.0.1:${port}`
+  let child: ChildProcess | undefined
+
+  async function start (): Promise<void> {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(opts.password === undefined ? [] : ['--requirepass', opts.password]), ...(opts.args ?? [])]
+    const c = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    child = c
+    const out: string[] = []
+    c.stdout?.on('data', (b: Buffer) => { out.push(b.toString()) })
+    c.stderr?.on('data', (b: Buffer) => { out.push(b.toString()) })
+    const exited = new Promise<never>((_resolve, reject) => {
+      c.once('error', reject)
+      c.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.join('').slice(-500)}`)))
+    })
+    exited.catch(() => {})
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      const ready = Promise.race([reachable(url), exited])
+      if (await ready) return
+      if (Date.now() > deadline) throw new Error(`redis-server on ${port} not ready: ${out.join('').slice(-500)}`)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+
+  async function kill (): Promise<void> {
+    const c = child
+    child = undefined
+    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return
+    const gone = new Promise<void>((resolve) => c.once('exit', () => resolve()))
+    c.kill('SIGKILL')
+    await gone
+  }
+
+  await start()
+  const onExit = (): void => { child?.kill('SIGKILL') }
+  process.once('exit', onExit)
+  return {
+    port,
+    url,
+    kill,
+    restart: start,
+    async stop () {
+      process.off('exit', onExit)
+      await kill()
+    },
+  }
+}
+
+let fallback: Promise<RedisServer> | undefined
+
+/** The Redis URL tests share: REDIS_URL if it answers, else a private server for this process. */
+export async function sharedRedisUrl (): Promise<string> {
+  const url = process.env.REDIS_URL ?? DEFAULT_REDIS_URL
+  if (await reachable(url)) return url
+  fallback ??= startRedisServer()
+  return (await fallback).url
+}
+
+/** The shared Redis plus a unique prefix whose keys are deleted when `t` ends. */
+export async function redisForTest (t: Teardownable): Promise<{ url: string, prefix: string }> {
+  const url = await sharedRedisUrl()
+  const prefix = uniquePrefix()
+  t.teardown(() => deleteKeys(url, prefix))
+  return { url, prefix }
+}

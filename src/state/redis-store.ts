@@ -51,8 +51,11 @@ function mergeArgs (d: StatsDelta, now: number, retentionMs: number): string[] {
   const reasons = Object.entries(d.reasons).filter(([, n]) => n !== undefined && n > 0)
   const out = [
     arg(now), arg(d.windowMs), arg(retentionMs), arg(d.clearedAt), arg(d.lastUsed), arg(d.errors), arg(d.lastFailureAt),
-    arg(d.cooldownUntil), d.cooldownReason, arg(d.disabledUntil), d.disabledReason, String(reasons.length),
+    arg(d.cooldownUntil), d.cooldownReason, arg(d.disabledUntil), d.disabledReason, arg(d.allModelsClearedAt),
+    String(d.modelClears.size),
   ]
+  for (const [m, at] of d.modelClears) out.push(m, arg(at))
+  out.push(String(reasons.length))
   for (const [r, n] of reasons) out.push(r, arg(n ?? 0))
   out.push(String(d.models.size))
   for (const [m, e] of d.models) out.push(m, arg(e.until), arg(e.errors), arg(e.lastFailureAt))
@@ -266,15 +269,15 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       return next
     },
 
-    async recordSuccess (agent, profileId, provider, _model, now) {
-      const r = await remote(() => client.recordSuccess(keys.stats(agent, profileId), keys.lastGood(agent), arg(now), provider, profileId, arg(retention)))
+    async recordSuccess (agent, profileId, provider, model, now) {
+      const r = await remote(() => client.recordSuccess(keys.stats(agent, profileId), keys.lastGood(agent), arg(now), provider, profileId, arg(retention), model))
       if (r !== OFFLINE) {
         local.set(agent, profileId, decodeStats(r))
         local.setLastGood(agent, provider, profileId)
         return
       }
-      local.recordSuccess(agent, profileId, provider, now)
-      dirty.cleared(agent, profileId, now, true)
+      local.recordSuccess(agent, profileId, provider, model, now)
+      dirty.cleared(agent, profileId, now, { model })
       dirty.lastGood(agent, provider, profileId)
     },
 
@@ -294,7 +297,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       }
       local.clearCooldown(agent, profileId)
       // Marked even without a local entry: Redis may hold one this replica never read.
-      dirty.cleared(agent, profileId, now, false)
+      dirty.cleared(agent, profileId, now, undefined)
     },
 
     async lastGood (agent) {

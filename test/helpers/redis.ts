@@ -161,3 +161,47 @@ export async function redisForTest (t: Teardownable): Promise<{ url: string, pre
   t.teardown(() => deleteKeys(url, prefix))
   return { url, prefix }
 }
+
+export interface CuttableProxy {
+  readonly port: number
+  readonly url: string
+  /** Drops every connection and refuses new ones until heal(). */
+  cut (): void
+  heal (): void
+  close (): Promise<void>
+}
+
+/** A TCP proxy to a Redis port that the test can cut, to take one client offline while others keep writing. */
+export async function startCuttableProxy (target: number, auth = ''): Promise<CuttableProxy> {
+  const sockets = new Set<import('node:net').Socket>()
+  let open = true
+  const { createConnection } = await import('node:net')
+  const server = createServer((client) => {
+    if (!open) { client.destroy(); return }
+    const upstream = createConnection({ host: '127.0.0.1', port: target })
+    sockets.add(client)
+    sockets.add(upstream)
+    const drop = (): void => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream) }
+    client.on('error', drop).on('close', drop)
+    upstream.on('error', drop).on('close', drop)
+    client.pipe(upstream)
+    upstream.pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  return {
+    port,
+    url: `redis://${auth}127.0.0.1:${port}`,
+    cut () {
+      open = false
+      for (const s of sockets) s.destroy()
+      sockets.clear()
+    },
+    heal () { open = true },
+    async close () {
+      open = false
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

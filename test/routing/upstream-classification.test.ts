@@ -63,7 +63,7 @@ t.test('the message is HTTP status plus the upstream error message', async t => 
 t.test('secrets echoed by an upstream are masked in the message', async t => {
   const o = classifyHttp(401, {}, '{"error":{"message":"Invalid key sk-ant-api03-abcdefghijklmnopqrstuvwx1a2b provided"}}')
   t.equal(o.kind === 'failure' ? o.message : '', 'HTTP 401: Invalid key sk-ant-…1a2b provided')
-  t.equal(safeMessage('token gho_abcdefghijklmnop9z9z and Bearer abcdefghijklmnopqrst'), 'token gho_…9z9z and Bearer …qrst')
+  t.equal(safeMessage('token gho_abcdefghijklmnop9z9z and Bearer abcdefghijklmnopqrst'), 'token gho…9z9z and Bearer abc…qrst')
   t.equal(safeMessage('model claude-3-5-sonnet-20241022 is fine'), 'model claude-3-5-sonnet-20241022 is fine')
 })
 

@@ -8,8 +8,12 @@ import type { Pin } from '../local-state.ts'
 export interface ModelDelta { until: number, errors: number, lastFailureAt: number }
 
 export interface StatsDelta {
-  /** Latest local success/clear (0: none); failures below happened after it. */
+  /** Latest local success/clear of the profile-wide state (0: none); failures below happened after it. */
   clearedAt: number
+  /** Latest manual clear, which also removed every model entry (0: none). */
+  allModelsClearedAt: number
+  /** Model entries removed by a success on that model. */
+  modelClears: Map<string, number>
   lastUsed: number
   /** Failures recorded offline (bounded by the local window's count). */
   errors: number
@@ -35,8 +39,11 @@ export interface DirtyBatch {
 
 export interface Dirty {
   failure (agent: string, profileId: string, input: FailureInput, next: UsageStats): void
-  /** A success (lastUsed = at) or a manual clear (lastUsed unset) wipes earlier offline failures. */
-  cleared (agent: string, profileId: string, at: number, lastUsed: boolean): void
+  /**
+   * A success on `model` (lastUsed = at; other models' entries stay) or a manual clear
+   * (model undefined: every entry goes) wipes the offline failures it covers.
+   */
+  cleared (agent: string, profileId: string, at: number, success: { model: string } | undefined): void
   lastGood (agent: string, provider: string, profileId: string): void
   pin (agent: string, session: string, pin: Pin): void
   empty (): boolean
@@ -52,7 +59,7 @@ function emptyBatch (): DirtyBatch {
 
 function freshDelta (): StatsDelta {
   return {
-    clearedAt: 0, lastUsed: 0, errors: 0, reasons: {}, lastFailureAt: 0, windowMs: 0,
+    clearedAt: 0, allModelsClearedAt: 0, modelClears: new Map(), lastUsed: 0, errors: 0, reasons: {}, lastFailureAt: 0, windowMs: 0,
     cooldownUntil: 0, cooldownReason: '', disabledUntil: 0, disabledReason: '', models: new Map(),
   }
 }
@@ -66,22 +73,32 @@ function inner<V> (outer: Map<string, Map<string, V>>, agent: string): Map<strin
   return m
 }
 
-/** `older` happened before `newer`: a clear in `newer` drops the older failures. */
+/** `older` happened before `newer`: a clear in `newer` drops the older failures it covers. */
 export function combineDeltas (older: StatsDelta, newer: StatsDelta): StatsDelta {
-  const lastUsed = Math.max(older.lastUsed, newer.lastUsed)
-  if (newer.clearedAt > 0) return { ...newer, lastUsed }
-  const reasons: Partial<Record<Reason, number>> = { ...older.reasons }
-  for (const [r, n] of Object.entries(newer.reasons) as Array<[Reason, number]>) reasons[r] = (reasons[r] ?? 0) + n
-  const models = new Map(older.models)
+  const modelClears = new Map(older.modelClears)
+  for (const [m, at] of newer.modelClears) modelClears.set(m, Math.max(at, modelClears.get(m) ?? 0))
+  const models = new Map<string, ModelDelta>()
+  for (const [m, d] of older.models) {
+    if (newer.allModelsClearedAt === 0 && !newer.modelClears.has(m)) models.set(m, d)
+  }
   for (const [m, d] of newer.models) {
     const o = models.get(m)
     models.set(m, o === undefined ? d : { until: Math.max(o.until, d.until), errors: o.errors + d.errors, lastFailureAt: Math.max(o.lastFailureAt, d.lastFailureAt) })
   }
+  const base = {
+    lastUsed: Math.max(older.lastUsed, newer.lastUsed),
+    allModelsClearedAt: Math.max(older.allModelsClearedAt, newer.allModelsClearedAt),
+    modelClears,
+    models,
+  }
+  if (newer.clearedAt > 0) return { ...newer, ...base }
+  const reasons: Partial<Record<Reason, number>> = { ...older.reasons }
+  for (const [r, n] of Object.entries(newer.reasons) as Array<[Reason, number]>) reasons[r] = (reasons[r] ?? 0) + n
   const newerCools = newer.cooldownUntil >= older.cooldownUntil
   const newerDisables = newer.disabledUntil >= older.disabledUntil
   return {
+    ...base,
     clearedAt: older.clearedAt,
-    lastUsed,
     errors: older.errors + newer.errors,
     reasons,
     lastFailureAt: Math.max(older.lastFailureAt, newer.lastFailureAt),
@@ -90,7 +107,6 @@ export function combineDeltas (older: StatsDelta, newer: StatsDelta): StatsDelta
     cooldownReason: newerCools ? newer.cooldownReason : older.cooldownReason,
     disabledUntil: newerDisables ? newer.disabledUntil : older.disabledUntil,
     disabledReason: newerDisables ? newer.disabledReason : older.disabledReason,
-    models,
   }
 }
 
@@ -133,11 +149,21 @@ export function createDirty (): Dirty {
         })
       }
     },
-    cleared (agent, profileId, at, lastUsed) {
+    cleared (agent, profileId, at, success) {
       const prev = inner(cur.stats, agent).get(profileId)
       const d = freshDelta()
       d.clearedAt = Math.max(prev?.clearedAt ?? 0, at)
-      d.lastUsed = Math.max(prev?.lastUsed ?? 0, lastUsed ? at : 0)
+      d.lastUsed = Math.max(prev?.lastUsed ?? 0, success === undefined ? 0 : at)
+      d.windowMs = prev?.windowMs ?? 0
+      if (success === undefined) {
+        d.allModelsClearedAt = at
+      } else {
+        d.allModelsClearedAt = prev?.allModelsClearedAt ?? 0
+        for (const [m, t] of prev?.modelClears ?? []) d.modelClears.set(m, t)
+        d.modelClears.set(success.model, at)
+        // Other models' offline rate limits survive a success on this one.
+        for (const [m, md] of prev?.models ?? []) if (m !== success.model) d.models.set(m, md)
+      }
       inner(cur.stats, agent).set(profileId, d)
     },
     lastGood (agent, provider, profileId) { inner(cur.lastGood, agent).set(provider, profileId) },

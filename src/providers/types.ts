@@ -9,6 +9,12 @@ export interface AttemptCredential {
   readonly profileId: string
   readonly type: 'api_key' | 'oauth' | 'token' | 'none'
   readonly secret: string
+  /**
+   * Non-secret facts that came with the credential and that an adapter needs: e.g.
+   * `accountId` (Codex `chatgpt-account-id`), `baseUrl` (Copilot's `endpoints.api`),
+   * `projectId` (Antigravity), `resourceUrl` (Qwen Portal).
+   */
+  readonly extra?: Readonly<Record<string, string>>
 }
 
 export interface AttemptRequest {

@@ -62,7 +62,7 @@ t.test('a refused connection fails over to the fallback model', async (t) => {
 t.test('a first-byte timeout cools the profile and the next one answers', async (t) => {
   const { gw, up } = await scenario(t, {
     byKey: { a: () => ({ hang: true }) },
-    config: { gateway: { firstByteTimeoutMs: 150 } },
+    config: { gateway: { firstByteTimeoutMs: 1000 } },
   })
   const res = await gw.chat({ model: 'fake/m1', ...HI })
   t.equal(res.status, 200)
@@ -76,7 +76,7 @@ t.test('a first-byte timeout cools the profile and the next one answers', async 
 t.test('a first-byte timeout on every candidate is a 504 upstream_timeout', async (t) => {
   const { gw } = await scenario(t, {
     byKey: { a: () => ({ hang: true }), b: () => ({ hang: true }), x: () => ({ hang: true }) },
-    config: { gateway: { firstByteTimeoutMs: 100 } },
+    config: { gateway: { firstByteTimeoutMs: 500 } },
   })
   const res = await gw.chat({ model: 'fake/m1', ...HI })
   t.equal(res.status, 504)

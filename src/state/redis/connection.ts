@@ -6,6 +6,10 @@ import { defineScripts } from './scripts.ts'
 /** A Redis failure as the rest of rotor sees it: no ioredis types, no credentials. */
 export class StateUnavailableError extends Error {
   readonly code = 'ROTOR_ERR_STATE_UNAVAILABLE'
+  constructor (message: string) {
+    super(message)
+    this.name = 'StateUnavailableError'
+  }
 }
 
 export interface ConnectionOptions {

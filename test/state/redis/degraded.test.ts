@@ -7,7 +7,7 @@ import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../..
 import type { FailureInput } from '../../../src/state/types.ts'
 import { createLogger } from '../../../src/telemetry/logger.ts'
 import { testClock, type TestClock } from '../../helpers/gateway.ts'
-import { freePort, startCuttableProxy, startRedisServer, uniquePrefix } from '../../helpers/redis.ts'
+import { freePort, startCuttableProxy, startRedisServer, uniquePrefix, type Teardownable } from '../../helpers/redis.ts'
 import { policy } from '../contract.ts'
 
 const MIN = 60_000
@@ -27,7 +27,7 @@ function capture (): { log: ReturnType<typeof createLogger>, logged: Logged } {
   }
 }
 
-async function open (t: Parameters<Parameters<typeof t.test>[1]>[0], opts: RedisStoreOptions): Promise<RedisStore> {
+async function open (t: Teardownable, opts: RedisStoreOptions): Promise<RedisStore> {
   const store = await createRedisStore({ probeIntervalMs: 100, connectWaitMs: 1000, ...opts })
   t.teardown(() => store.close())
   return store

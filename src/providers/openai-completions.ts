@@ -1,6 +1,7 @@
 // OpenAI Chat Completions family (OpenAI, OpenRouter, DeepSeek, Venice, Ollama, any compatible
 // endpoint). Pure passthrough: only `model` is rewritten, the response bytes go out untouched.
 import { endpoint, jsonHeaders, sendAttempt } from './http-attempt.ts'
+import { rewriteModel } from './rewrite-model.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
 export function createOpenAICompletionsAdapter (): ProviderAdapter {
@@ -10,7 +11,8 @@ export function createOpenAICompletionsAdapter (): ProviderAdapter {
       // The raw bytes go out as they came whenever the client already named the upstream id.
       const body = req.body.model === req.model.id
         ? req.rawBody
-        : JSON.stringify({ ...req.body, model: req.model.id })
+        : (typeof req.body.model === 'string' ? rewriteModel(req.rawBody, req.body.model, req.model.id) : undefined) ??
+          JSON.stringify({ ...req.body, model: req.model.id })
       const auth: Record<string, string> = req.credential.secret === ''
         ? {}
         : { authorization: `Bearer ${req.credential.secret}` }

@@ -3,7 +3,8 @@
 // caller can still fail over; after that the body belongs to the caller.
 import type { Dispatcher } from 'undici'
 import { classifyHttp, classifyTransportError } from '../routing/classify.ts'
-import type { AttemptRequest, AttemptResult } from './types.ts'
+import type { AttemptRequest, AttemptResult, UpstreamSuccess } from './types.ts'
+import { rewriteModel } from './rewrite-model.ts'
 
 const MAX_ERROR_BODY = 64 * 1024
 
@@ -113,4 +114,32 @@ export function jsonHeaders (req: AttemptRequest, auth: Record<string, string>):
   Object.assign(headers, auth)
   if (req.stream) headers.accept = 'text/event-stream'
   return headers
+}
+
+/**
+ * The client's body for an OpenAI-wire upstream: the raw bytes when the model id already
+ * matches, the raw bytes with the model spliced in when possible, else re-serialised.
+ */
+export function passthroughBody (req: AttemptRequest): Buffer | string {
+  const model = req.body.model
+  if (model === req.model.id) return req.rawBody
+  return (typeof model === 'string' ? rewriteModel(req.rawBody, model, req.model.id) : undefined) ??
+    JSON.stringify({ ...req.body, model: req.model.id })
+}
+
+/** A raw success whose bytes go to the client untouched (OpenAI-wire upstreams). */
+export function passthroughSuccess (result: RawSuccess, req: AttemptRequest): UpstreamSuccess {
+  const ct = result.headers['content-type']
+  const cl = result.headers['content-length']
+  const contentLength = typeof cl === 'string' && !req.stream ? Number(cl) : undefined
+  return {
+    kind: 'ok',
+    status: result.status,
+    contentType: typeof ct === 'string' ? ct : (req.stream ? 'text/event-stream' : 'application/json'),
+    contentLength: contentLength !== undefined && Number.isSafeInteger(contentLength) ? contentLength : undefined,
+    first: result.first,
+    rest: result.rest,
+    ttfbMs: result.ttfbMs,
+    close: result.close,
+  }
 }

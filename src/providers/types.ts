@@ -39,6 +39,8 @@ export interface UpstreamSuccess {
   readonly kind: 'ok'
   readonly status: number
   readonly contentType: string
+  /** Upstream Content-Length when the bytes pass through unchanged (never for translated bodies). */
+  readonly contentLength?: number
   /** First body chunk (already read, so the attempt can still fail over before it). */
   readonly first: Buffer
   /** The rest of the body, OpenAI-shaped bytes (SSE when streaming). */

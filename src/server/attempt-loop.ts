@@ -3,10 +3,9 @@
 // file only does the I/O between them. Failover stops once a response is returned: the
 // caller commits it to the client.
 import type { Profile } from '../auth/types.ts'
-import { resolveSecret } from '../auth/profiles.ts'
 import type { ModelDef, ProviderDef } from '../config/types.ts'
 import { InvalidRequestError, RotorError } from '../errors.ts'
-import type { UpstreamSuccess } from '../providers/types.ts'
+import type { AttemptResult, UpstreamSuccess } from '../providers/types.ts'
 import { availability } from '../routing/cooldown-policy.ts'
 import { decide } from '../routing/classify.ts'
 import { finalError, type AttemptRecord, type SkipRecord } from '../routing/final-error.ts'
@@ -80,7 +79,7 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
   const skipped: SkipRecord[] = []
   const noCredentials: string[] = []
   let upstreamMs = 0
-  const sessionPin = req.session === undefined ? undefined : await store.getSessionPin(req.agent, req.session)
+  const sessionPinRead = req.session === undefined ? undefined : store.getSessionPin(req.agent, req.session)
 
   for (const entry of plan.chain) {
     const provider = config.catalog.providers.get(entry.provider)
@@ -99,7 +98,13 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
       noCredentials.push(entry.provider)
       continue
     }
-    const stats = await store.readStats(req.agent, candidates.map((p) => p.id))
+    // One round-trip in redis mode: auto-pipelining sends these together.
+    const roundRobin = plan.pinnedProfile === undefined && config.auth.strategy === 'round-robin' && candidates.length > 1
+    const [stats, cursor, sessionPin] = await Promise.all([
+      store.readStats(req.agent, candidates.map((p) => p.id)),
+      roundRobin ? store.nextCursor(req.agent, entry.provider) : undefined,
+      sessionPinRead,
+    ])
     let order = plan.pinnedProfile !== undefined
       ? candidates
       : baseOrder({
@@ -111,9 +116,7 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         leastRecentlyUsed: config.auth.strategy !== 'round-robin',
       })
     if (order.length === 0) { noCredentials.push(entry.provider); continue }
-    if (plan.pinnedProfile === undefined && config.auth.strategy === 'round-robin' && order.length > 1) {
-      order = rotate(order, await store.nextCursor(req.agent, entry.provider), 'round-robin')
-    }
+    if (cursor !== undefined && order.length > 1) order = rotate(order, cursor, 'round-robin')
     if (sessionPin !== undefined) order = preferSession(order, sessionPin)
 
     let usable = 0
@@ -128,13 +131,13 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         skipped.push({ ref: entry.ref, profileId: profile.id, until: t + 1000, reason: 'rate_limit' })
         continue
       }
-      const secret = resolveSecret(profile, t)
-      if ('unusable' in secret) continue
+      const cred = await runtime.resolver.resolve(req.agent, profile)
+      if (cred.kind === 'unusable') continue
       usable++
-      const started = performance.now()
-      const result = await adapter.attempt({
+      upstreamMs += cred.waitMs ?? 0
+      const send = (c: { secret: string, extra?: Readonly<Record<string, string>> }): Promise<AttemptResult> => adapter.attempt({
         provider, model,
-        credential: { profileId: profile.id, type: profile.type, secret: secret.secret },
+        credential: { profileId: profile.id, type: profile.type, secret: c.secret, ...(c.extra !== undefined ? { extra: c.extra } : {}) },
         body: req.body,
         rawBody: req.rawBody,
         stream: req.stream,
@@ -143,6 +146,21 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         idleTimeoutMs: config.gateway.requestTimeoutMs,
         dispatcher: runtime.dispatcher,
       })
+      let started = performance.now()
+      // A failed OAuth refresh is this profile's attempt: reason auth, cooled, next candidate.
+      let result: AttemptResult = cred.kind === 'failed'
+        ? { kind: 'failure', reason: 'auth', message: cred.message }
+        : await send(cred)
+      // A rejected OAuth/Copilot token may be revoked or expired early: one forced refresh
+      // (once per rejected token, however many requests saw it), then this profile again.
+      if (cred.kind === 'ok' && isTokenRejection(result) && runtime.resolver.refreshable(profile)) {
+        upstreamMs += performance.now() - started
+        attempts.push({ ref: entry.ref, profileId: profile.id, outcome: result, durationMs: performance.now() - started })
+        const again = await runtime.resolver.resolve(req.agent, profile, { force: true, rejected: cred.secret })
+        if (again.kind !== 'unusable') upstreamMs += again.waitMs ?? 0
+        started = performance.now()
+        result = again.kind === 'ok' ? await send(again) : { kind: 'failure', reason: 'auth', message: again.message }
+      }
       if (result.kind === 'ok') {
         upstreamMs += result.ttfbMs
         return { response: result, entry, model, profileId: profile.id, attempts: attempts.length + 1, upstreamMs, failures: attempts }
@@ -165,6 +183,10 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
     if (usable === 0 && !skipped.some((s) => s.ref === entry.ref)) noCredentials.push(entry.provider)
   }
   throw new ChatFailure(finalError(attempts, skipped, noCredentials, now()), attempts, upstreamMs)
+}
+
+function isTokenRejection (r: AttemptResult): r is Extract<AttemptResult, { kind: 'failure' }> {
+  return r.kind === 'failure' && r.reason === 'auth' && (r.status === 401 || r.status === 403)
 }
 
 function candidatesFor (profiles: readonly Profile[], provider: string, pinned: string | undefined): Profile[] {

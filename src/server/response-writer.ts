@@ -36,7 +36,15 @@ export async function writeUpstream (
     headers['cache-control'] = 'no-cache'
     headers['x-accel-buffering'] = 'no'
   }
+  if (res.contentLength !== undefined) headers['content-length'] = String(res.contentLength)
   raw.writeHead(res.status, headers)
+  if (res.contentLength !== undefined && res.contentLength === res.first.length) {
+    // The whole body came in the first chunk (the common non-stream case): one write.
+    raw.end(res.first)
+    try { for await (const _ of res.rest) { /* already complete; lets the connection go back to the pool */ } } catch { /* body was complete */ }
+    res.close()
+    return { kind: 'complete', bytes: res.first.length, tail: res.first.subarray(Math.max(0, res.first.length - TAIL)).toString('utf8') }
+  }
   let bytes = res.first.length
   let prev: Buffer | undefined
   let last: Buffer = res.first

@@ -21,8 +21,9 @@ export interface CredentialsFile {
   /**
    * Current content. Returns the same (frozen) object until the file changes, so callers may
    * compare by identity. Throws CorruptCredentialsError only when no good copy was ever read.
+   * `fresh` skips the stat throttle, so a write by another process is seen at once.
    */
-  read(): AuthProfilesFile
+  read(options?: { fresh?: boolean }): AuthProfilesFile
   /**
    * Locked read-modify-write. The mutator gets a fresh copy read from disk under the lock;
    * returning `false` skips the write. Resolves to the new content.
@@ -253,9 +254,9 @@ export function openCredentialsFile (path: string, options: CredentialsFileOptio
     error = err
   }
 
-  function read (): AuthProfilesFile {
+  function read (readOptions?: { fresh?: boolean }): AuthProfilesFile {
     const now = clock()
-    if (cache !== undefined && now - lastCheck < interval) return cache.file
+    if (cache !== undefined && now - lastCheck < interval && readOptions?.fresh !== true) return cache.file
     lastCheck = now
     const st = statOrUndefined(path)
     const sig = signature(st)

@@ -9,3 +9,6 @@ export {
 } from './credentials-file.ts'
 export { resolveProfiles, resolveSecret, type ResolveProfilesInput } from './profiles.ts'
 export { maskSecret, redactCredential } from './mask.ts'
+export {
+  createCredentialResolver, type CredentialResolver, type CredentialResolverOptions, type ResolvedCredential, type ResolveOptions
+} from './credential-resolver.ts'

@@ -1,7 +1,7 @@
 // OpenAI Chat Completions family (OpenAI, OpenRouter, DeepSeek, Venice, Ollama, any compatible
 // endpoint). Pure passthrough: only `model` is rewritten, the response bytes go out untouched.
-import { endpoint, jsonHeaders, sendAttempt } from './http-attempt.ts'
-import { rewriteModel } from './rewrite-model.ts'
+import { endpoint, jsonHeaders, passthroughBody, passthroughSuccess, sendAttempt } from './http-attempt.ts'
+import { QWEN_PORTAL, addQwenHeaders, qwenBaseUrl } from './qwen-portal.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
 export function createOpenAICompletionsAdapter (): ProviderAdapter {
@@ -9,30 +9,21 @@ export function createOpenAICompletionsAdapter (): ProviderAdapter {
     api: 'openai-completions',
     async attempt (req: AttemptRequest): Promise<AttemptResult> {
       // The raw bytes go out as they came whenever the client already named the upstream id.
-      const body = req.body.model === req.model.id
-        ? req.rawBody
-        : (typeof req.body.model === 'string' ? rewriteModel(req.rawBody, req.body.model, req.model.id) : undefined) ??
-          JSON.stringify({ ...req.body, model: req.model.id })
+      const body = passthroughBody(req)
       const auth: Record<string, string> = req.credential.secret === ''
         ? {}
         : { authorization: `Bearer ${req.credential.secret}` }
+      // Qwen Portal: base from the token's resource_url, plus Qwen Code's headers.
+      const qwen = req.provider.id === QWEN_PORTAL
+      const headers = jsonHeaders(req, auth)
       const result = await sendAttempt({
-        url: endpoint(req.provider.baseUrl, '/chat/completions'),
-        headers: jsonHeaders(req, auth),
+        url: endpoint(qwen ? qwenBaseUrl(req) : req.provider.baseUrl, '/chat/completions'),
+        headers: qwen ? addQwenHeaders(headers) : headers,
         body,
         req,
       })
       if (result.kind !== 'ok') return result
-      const ct = result.headers['content-type']
-      return {
-        kind: 'ok',
-        status: result.status,
-        contentType: typeof ct === 'string' ? ct : (req.stream ? 'text/event-stream' : 'application/json'),
-        first: result.first,
-        rest: result.rest,
-        ttfbMs: result.ttfbMs,
-        close: result.close,
-      }
+      return passthroughSuccess(result, req)
     },
   }
 }

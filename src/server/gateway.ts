@@ -14,6 +14,9 @@ import { buildApp } from './app.ts'
 import { isLoopbackHost } from './client-auth.ts'
 import { createCredentialsDirectory } from './credentials-directory.ts'
 import { buildRuntime, type Runtime } from './runtime.ts'
+import { createCredentialResolver } from '../auth/credential-resolver.ts'
+import { createFileCoordinator } from '../auth/oauth/file-coordinator.ts'
+import { createRedisCoordinator } from '../auth/oauth/redis-coordinator.ts'
 import type { DestinationStream } from 'pino'
 
 export interface GatewayOptions {
@@ -56,7 +59,19 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   const credentials = createCredentialsDirectory(initial.home)
   const store: StateStore = await createStore(initial, { credentials, log, now })
   const adapters = createAdapterRegistry()
-  let runtime = buildRuntime(initial, { adapters, credentials, env, log })
+  // One per gateway (caches, single-flight, its own Redis connection), across reloads.
+  const resolver = createCredentialResolver({
+    credentials: (agent) => credentials.file(agent),
+    catalog: () => runtime.config.catalog,
+    coordinator: initial.state.store === 'redis'
+      ? createRedisCoordinator({ url: initial.state.redisUrl, prefix: initial.state.prefix, log })
+      : createFileCoordinator({ log }),
+    env,
+    now,
+    log,
+  })
+  let runtime = buildRuntime(initial, { adapters, credentials, env, log, resolver })
+  await resolver.syncExternal(initial.agents.keys())
   writeModelsJsonSafe(initial, log)
 
   const metrics = createMetrics()
@@ -68,7 +83,8 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
     watch: opts.watch === true,
     onReload: (next) => {
       if (next.state.store !== runtime.config.state.store) log.warn('state.store changed; restart the gateway to switch stores')
-      runtime = buildRuntime(next, { adapters, credentials, env, log, dispatcher: runtime.dispatcher })
+      runtime = buildRuntime(next, { adapters, credentials, env, log, dispatcher: runtime.dispatcher, resolver })
+      void resolver.syncExternal(next.agents.keys())
       writeModelsJsonSafe(next, log)
       log.info({ path: next.path }, 'config reloaded')
     },
@@ -96,6 +112,7 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
         reloader.close()
         await app.close()
         await store.close()
+        await resolver.close()
         await runtime.dispatcher.destroy()
         log.flush()
       })()

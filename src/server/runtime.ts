@@ -4,6 +4,8 @@ import { Agent, type Dispatcher } from 'undici'
 import type { LoadedConfig } from '../config/types.ts'
 import type { AuthProfilesFile, Profile } from '../auth/types.ts'
 import { resolveProfiles } from '../auth/profiles.ts'
+import { createCredentialResolver, type CredentialResolver } from '../auth/credential-resolver.ts'
+import { createFileCoordinator } from '../auth/oauth/file-coordinator.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
 import { createClientAuthenticator, type ClientAuthenticator } from './client-auth.ts'
 import type { CredentialsDirectory } from './credentials-directory.ts'
@@ -15,6 +17,8 @@ export interface Runtime {
   readonly adapters: AdapterRegistry
   readonly dispatcher: Dispatcher
   readonly credentials: CredentialsDirectory
+  /** Secrets per attempt: OAuth refresh, Copilot exchange (kept across reloads). */
+  readonly resolver: CredentialResolver
   /** The merged profile list of an agent (file + config + env), cached per file version. */
   profilesFor (agent: string): { readonly file: AuthProfilesFile, readonly profiles: readonly Profile[] }
 }
@@ -26,6 +30,8 @@ export interface RuntimeDeps {
   readonly log: Logger
   /** Reuse the previous snapshot's connection pools across reloads. */
   readonly dispatcher?: Dispatcher
+  /** The gateway's resolver; a host-local one (file lock) when omitted. */
+  readonly resolver?: CredentialResolver
 }
 
 export function createDispatcher (): Dispatcher {
@@ -51,6 +57,13 @@ export function buildRuntime (config: LoadedConfig, deps: RuntimeDeps): Runtime 
     adapters: deps.adapters,
     dispatcher: deps.dispatcher ?? createDispatcher(),
     credentials: deps.credentials,
+    resolver: deps.resolver ?? createCredentialResolver({
+      credentials: (agent) => deps.credentials.file(agent),
+      catalog: () => config.catalog,
+      coordinator: createFileCoordinator({ log: deps.log }),
+      env: deps.env,
+      log: deps.log,
+    }),
     profilesFor (agent) {
       const file = deps.credentials.file(agent).read()
       let profiles = cache.get(file)

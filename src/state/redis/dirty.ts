@@ -91,14 +91,14 @@ export function combineDeltas (older: StatsDelta, newer: StatsDelta): StatsDelta
     modelClears,
     models,
   }
-  if (newer.clearedAt > 0) return { ...newer, ...base }
+  if (newer.clearedAt > 0 && older.lastFailureAt <= newer.clearedAt) return { ...newer, ...base }
   const reasons: Partial<Record<Reason, number>> = { ...older.reasons }
   for (const [r, n] of Object.entries(newer.reasons) as Array<[Reason, number]>) reasons[r] = (reasons[r] ?? 0) + n
   const newerCools = newer.cooldownUntil >= older.cooldownUntil
   const newerDisables = newer.disabledUntil >= older.disabledUntil
   return {
     ...base,
-    clearedAt: older.clearedAt,
+    clearedAt: Math.max(older.clearedAt, newer.clearedAt),
     errors: older.errors + newer.errors,
     reasons,
     lastFailureAt: Math.max(older.lastFailureAt, newer.lastFailureAt),
@@ -151,18 +151,23 @@ export function createDirty (): Dirty {
     },
     cleared (agent, profileId, at, success) {
       const prev = inner(cur.stats, agent).get(profileId)
-      const d = freshDelta()
+      // Failures recorded after `at` (a success applied late) are not covered by it.
+      const d = prev !== undefined && prev.lastFailureAt > at ? { ...prev, models: new Map(prev.models), modelClears: new Map(prev.modelClears) } : freshDelta()
+      if (d !== prev && prev !== undefined) d.windowMs = prev.windowMs
       d.clearedAt = Math.max(prev?.clearedAt ?? 0, at)
       d.lastUsed = Math.max(prev?.lastUsed ?? 0, success === undefined ? 0 : at)
-      d.windowMs = prev?.windowMs ?? 0
       if (success === undefined) {
-        d.allModelsClearedAt = at
+        d.allModelsClearedAt = Math.max(d.allModelsClearedAt, at)
+        for (const [m, md] of prev?.models ?? []) if (md.lastFailureAt <= at) d.models.delete(m)
       } else {
         d.allModelsClearedAt = prev?.allModelsClearedAt ?? 0
         for (const [m, t] of prev?.modelClears ?? []) d.modelClears.set(m, t)
-        d.modelClears.set(success.model, at)
-        // Other models' offline rate limits survive a success on this one.
-        for (const [m, md] of prev?.models ?? []) if (m !== success.model) d.models.set(m, md)
+        d.modelClears.set(success.model, Math.max(at, d.modelClears.get(success.model) ?? 0))
+        for (const [m, md] of prev?.models ?? []) {
+          // Other models' offline rate limits survive a success on this one.
+          if (m !== success.model || md.lastFailureAt > at) d.models.set(m, md)
+          else d.models.delete(m)
+        }
       }
       inner(cur.stats, agent).set(profileId, d)
     },

@@ -146,12 +146,17 @@ commit(now, window, retention)
 return reply()
 `
 
-/** applySuccess(stats, now, model): other models' rate limits stay; + lastGood[provider] = profile. */
+/**
+ * applySuccess(stats, now, model) (other models' rate limits stay) + lastGood[provider].
+ * A success older than a failure already recorded (another replica's clock, or a command
+ * resent after a reconnect) does not clear that failure: applySuccessInOrder() in
+ * local-state.ts. In time order this is exactly applySuccess.
+ */
 const RECORD_SUCCESS = `${PRELUDE}
-local now, retention = tonumber(ARGV[1]), tonumber(ARGV[4])
-clear_profile()
-del_model(ARGV[5])
-set('lastUsed', fmt(now))
+local now, retention, model = tonumber(ARGV[1]), tonumber(ARGV[4]), ARGV[5]
+if now >= pos(h.lastFailureAt) then clear_profile() end
+if now >= pos(h['m:' .. model .. ':at']) then del_model(model) end
+set('lastUsed', fmt(math.max(now, pos(h.lastUsed))))
 commit(now, 0, retention)
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return reply()

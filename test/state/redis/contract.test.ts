@@ -1,5 +1,7 @@
 // The same StateStore contract for the memory store and the redis store (real Redis).
 import t from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openCredentialsFile } from '../../../src/auth/credentials-file.ts'
 import { createMemoryStore } from '../../../src/state/memory-store.ts'
@@ -9,12 +11,16 @@ import { redisForTest } from '../../helpers/redis.ts'
 
 t.test('memory store', async (t) => {
   stateStoreContract(t, async (t, clock) => {
-    const home = t.testdir({})
+    const home = mkdtempSync(join(tmpdir(), 'rotor-contract-'))
     const store = createMemoryStore({
       credentialsFor: (agent) => openCredentialsFile(join(home, agent, 'auth-profiles.json')),
       clock,
     })
-    t.teardown(() => store.close())
+    // Close (which flushes the file writes) before the directory goes.
+    t.teardown(async () => {
+      await store.close()
+      rmSync(home, { recursive: true, force: true })
+    })
     return store
   })
 })

@@ -6,9 +6,8 @@ import { applyFailure } from '../../../src/routing/cooldown-policy.ts'
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../../../src/state/redis-store.ts'
 import type { FailureInput } from '../../../src/state/types.ts'
 import { createLogger } from '../../../src/telemetry/logger.ts'
-import { testClock, type TestClock } from '../../helpers/gateway.ts'
 import { freePort, startCuttableProxy, startRedisServer, uniquePrefix, type Teardownable } from '../../helpers/redis.ts'
-import { policy } from '../contract.ts'
+import { policy, testClock, type TestClock } from '../contract.ts'
 
 const MIN = 60_000
 
@@ -185,6 +184,44 @@ t.test('a stalled Redis (commands time out on a live connection) degrades and re
   t.equal(a.health(), 'degraded')
   await a.waitForHealth('ready', 10_000)
   t.equal(logged.count('state store degraded'), 1)
+})
+
+t.test('a success older than a failure already recorded does not clear it, online or offline', async (t) => {
+  const server = await startRedisServer()
+  t.teardown(() => server.stop())
+  const proxy = await startCuttableProxy(server.port)
+  t.teardown(() => proxy.close())
+  const clock = testClock()
+  const prefix = uniquePrefix()
+  const a = await open(t, { url: proxy.url, prefix, clock })
+  const b = await open(t, { url: server.url, prefix, clock })
+  const late = clock.now
+  clock.advance(1000)
+  await b.recordFailure('default', 'p:a', fail(clock, { scope: 'profile', reason: 'timeout' }))
+  await b.recordFailure('default', 'p:a', fail(clock, { model: 'm1' }))
+  await a.recordSuccess('default', 'p:a', 'prov', 'm1', late)
+  let s = (await b.readStats('default', ['p:a'])).get('p:a')
+  t.equal(s?.errorCount, 2, 'online: the newer failures stay')
+  t.ok((s?.cooldownUntil ?? 0) > clock.now)
+  t.equal(s?.modelCooldowns?.m1?.errorCount, 1)
+  t.equal(s?.lastUsed, late, 'and the success still counts as a use')
+
+  proxy.cut()
+  await a.waitForHealth('degraded', 5000)
+  const before = clock.now
+  clock.advance(1000)
+  await a.recordFailure('default', 'p:b', fail(clock, { model: 'm1' }))
+  await a.recordFailure('default', 'p:b', fail(clock, { scope: 'profile', reason: 'timeout' }))
+  await a.recordSuccess('default', 'p:b', 'prov', 'm1', before)
+  s = (await a.readStats('default', ['p:b'])).get('p:b')
+  t.equal(s?.errorCount, 2, 'offline: the local entry keeps them')
+  t.equal(s?.modelCooldowns?.m1?.errorCount, 1)
+  proxy.heal()
+  await a.waitForHealth('ready', 10_000)
+  s = (await b.readStats('default', ['p:b'])).get('p:b')
+  t.equal(s?.errorCount, 2, 'and so does the resync')
+  t.equal(s?.modelCooldowns?.m1?.errorCount, 1)
+  t.ok((s?.cooldownUntil ?? 0) > clock.now)
 })
 
 t.test('the Redis password never reaches the logs', async (t) => {

@@ -1,0 +1,335 @@
+// OpenAI Chat Completions body → OpenAI Responses body. Pure: no I/O, no clock.
+//
+// Two flavours share one translation: `codex` (chatgpt.com/backend-api/codex/responses, which
+// only accepts a restricted request) and `openai` (api.openai.com/v1/responses).
+//
+// Parameter rule. Every Chat Completions parameter falls in exactly one group:
+//  1. Translated: messages (system/developer → `instructions`; user text/image_url/file parts →
+//     `message` input items; assistant text → `message` items with output_text, assistant
+//     tool_calls → `function_call` items; tool messages → `function_call_output` items), tools
+//     (flattened to {type:"function", name, description, parameters, strict}), tool_choice,
+//     parallel_tool_calls, reasoning_effort (→ reasoning.effort, summary "auto"; only on
+//     reasoning models), response_format (→ text.format), verbosity (→ text.verbosity),
+//     prompt_cache_key, stream. `openai` flavour only: max_completion_tokens | max_tokens
+//     (→ max_output_tokens), temperature, top_p, user, service_tier, safety_identifier,
+//     metadata. Codex refuses those, so the `codex` flavour drops them.
+//  2. Rejected with 400 before any upstream call (the Responses API cannot produce them, and
+//     dropping them would change what the answer means): n > 1, logprobs / top_logprobs, stop,
+//     audio, modalities other than text, legacy functions/function_call and role "function",
+//     non-function tools, unknown content part types, malformed messages or tool calls.
+//  3. Dropped: frequency_penalty, presence_penalty, logit_bias, seed, store (always false:
+//     rotor is stateless), stream_options (read by the stream translator), prediction,
+//     web_search_options, `name` on messages, and any key not listed here.
+import type { ModelDef } from '../../config/types.ts'
+import { InvalidInput, isRecord } from '../anthropic/narrow.ts'
+
+export type Item = Record<string, unknown>
+
+export type ResponsesFlavour = 'codex' | 'openai'
+
+/** Instructions Codex gets when the client sent no system prompt (the backend requires some). */
+export const DEFAULT_INSTRUCTIONS = 'You are a helpful assistant.'
+
+export const REASONING_EFFORTS: readonly string[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh']
+
+export interface ResponsesRequest {
+  model: string
+  instructions?: string
+  input: Item[]
+  tools?: Item[]
+  tool_choice?: unknown
+  parallel_tool_calls?: boolean
+  reasoning?: { effort?: string, summary: 'auto' }
+  text?: Record<string, unknown>
+  include?: string[]
+  store: false
+  stream: boolean
+  prompt_cache_key?: string
+  max_output_tokens?: number
+  temperature?: number
+  top_p?: number
+  user?: string
+  service_tier?: string
+  safety_identifier?: string
+  metadata?: Record<string, unknown>
+}
+
+export interface ToResponsesOptions {
+  readonly flavour: ResponsesFlavour
+  /** Ask the upstream for SSE (always true for Codex). */
+  readonly stream: boolean
+  /** Codex session id, also the prompt cache key unless the client named one. */
+  readonly sessionId?: string
+}
+
+export type ToResponsesResult =
+  | { readonly kind: 'ok', readonly request: ResponsesRequest }
+  | { readonly kind: 'invalid', readonly message: string }
+
+const REJECT = 'is not supported by Responses API models'
+
+export function toResponsesRequest (
+  body: Readonly<Record<string, unknown>>,
+  model: ModelDef,
+  opts: ToResponsesOptions,
+): ToResponsesResult {
+  try {
+    return { kind: 'ok', request: build(body, model, opts) }
+  } catch (err) {
+    if (err instanceof InvalidInput) return { kind: 'invalid', message: err.message }
+    throw err
+  }
+}
+
+function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: ToResponsesOptions): ResponsesRequest {
+  rejectUnsupported(body)
+  const codex = opts.flavour === 'codex'
+  const { instructions, input } = toInput(body.messages)
+  const out: ResponsesRequest = { model: model.id, input, store: false, stream: codex || opts.stream }
+  if (instructions !== '') out.instructions = instructions
+  else if (codex) out.instructions = DEFAULT_INSTRUCTIONS
+
+  const tools = toolsOf(body.tools)
+  if (tools !== undefined) {
+    out.tools = tools
+    out.tool_choice = toolChoiceOf(body.tool_choice)
+    if (typeof body.parallel_tool_calls === 'boolean') out.parallel_tool_calls = body.parallel_tool_calls
+  } else if (codex) {
+    // Codex expects the fields whether or not tools are offered.
+    out.tool_choice = 'auto'
+  }
+  if (codex && out.parallel_tool_calls === undefined) out.parallel_tool_calls = tools !== undefined
+
+  const reasoning = reasoningOf(body.reasoning_effort, model)
+  if (reasoning !== undefined) out.reasoning = reasoning
+  // Stateless reasoning: the encrypted reasoning comes back so a later turn could carry it.
+  if (codex || reasoning !== undefined) out.include = ['reasoning.encrypted_content']
+
+  const text = textOf(body.response_format, body.verbosity)
+  if (text !== undefined) out.text = text
+
+  if (typeof body.prompt_cache_key === 'string' && body.prompt_cache_key !== '') out.prompt_cache_key = body.prompt_cache_key
+  else if (codex && opts.sessionId !== undefined) out.prompt_cache_key = opts.sessionId
+
+  if (!codex) {
+    const max = optionalInt(body.max_completion_tokens, 'max_completion_tokens') ?? optionalInt(body.max_tokens, 'max_tokens')
+    if (max !== undefined) out.max_output_tokens = max
+    const temperature = optionalNumber(body.temperature, 'temperature')
+    if (temperature !== undefined) out.temperature = temperature
+    const topP = optionalNumber(body.top_p, 'top_p')
+    if (topP !== undefined) out.top_p = topP
+    if (typeof body.user === 'string' && body.user !== '') out.user = body.user
+    if (typeof body.service_tier === 'string') out.service_tier = body.service_tier
+    if (typeof body.safety_identifier === 'string') out.safety_identifier = body.safety_identifier
+    if (isRecord(body.metadata)) out.metadata = body.metadata
+  }
+  return out
+}
+
+function rejectUnsupported (body: Readonly<Record<string, unknown>>): void {
+  const n = body.n
+  if (n !== undefined && n !== null && n !== 1) throw new InvalidInput(`n=${String(n)} ${REJECT} (only n=1)`)
+  if (body.logprobs === true) throw new InvalidInput(`logprobs ${REJECT}`)
+  if (body.top_logprobs !== undefined && body.top_logprobs !== null) throw new InvalidInput(`top_logprobs ${REJECT}`)
+  const stop = body.stop
+  if (stop !== undefined && stop !== null && !(Array.isArray(stop) && stop.length === 0) && stop !== '') {
+    throw new InvalidInput(`stop ${REJECT}`)
+  }
+  if (body.audio !== undefined && body.audio !== null) throw new InvalidInput(`audio output ${REJECT}`)
+  const modalities = body.modalities
+  if (Array.isArray(modalities) && modalities.some((m) => m !== 'text')) throw new InvalidInput(`modalities other than "text" ${REJECT}`)
+  if (body.functions !== undefined || body.function_call !== undefined) {
+    throw new InvalidInput(`legacy functions/function_call ${REJECT}; use tools and tool_choice`)
+  }
+}
+
+// ---- messages ---------------------------------------------------------------------------------
+
+function toInput (messages: unknown): { instructions: string, input: Item[] } {
+  if (!Array.isArray(messages)) throw new InvalidInput('messages must be an array')
+  const system: string[] = []
+  const input: Item[] = []
+  messages.forEach((m: unknown, i) => {
+    const where = `messages[${i}]`
+    if (!isRecord(m)) throw new InvalidInput(`${where} must be an object`)
+    switch (m.role) {
+      case 'system':
+      case 'developer': {
+        const text = plainText(m.content, where)
+        if (text !== '') system.push(text)
+        break
+      }
+      case 'user': {
+        const content = userContent(m.content, where)
+        if (content.length > 0) input.push({ type: 'message', role: 'user', content })
+        break
+      }
+      case 'assistant':
+        input.push(...assistantItems(m, where))
+        break
+      case 'tool':
+        input.push(toolOutput(m, where))
+        break
+      case 'function':
+        throw new InvalidInput(`${where}: role "function" ${REJECT}; use tool messages`)
+      default:
+        throw new InvalidInput(`${where}.role must be one of system, developer, user, assistant, tool`)
+    }
+  })
+  if (input.length === 0) throw new InvalidInput('messages must contain at least one user or assistant message')
+  return { instructions: system.join('\n\n'), input }
+}
+
+/** A string, or text parts joined; used for system prompts, assistant text and tool output. */
+function plainText (content: unknown, where: string): string {
+  if (typeof content === 'string') return content
+  if (content === undefined || content === null) return ''
+  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of text parts`)
+  return content.map((part: unknown, j) => {
+    if (isRecord(part) && (part.type === 'text' || part.type === 'input_text' || part.type === 'output_text') && typeof part.text === 'string') return part.text
+    if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal
+    throw new InvalidInput(`${where}.content[${j}]: only text parts are allowed here`)
+  }).join('')
+}
+
+function userContent (content: unknown, where: string): Item[] {
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'input_text', text: content }]
+  if (content === undefined || content === null) return []
+  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of content parts`)
+  const out: Item[] = []
+  content.forEach((part: unknown, j) => {
+    const at = `${where}.content[${j}]`
+    if (!isRecord(part)) throw new InvalidInput(`${at} must be an object`)
+    switch (part.type) {
+      case 'text':
+        if (typeof part.text !== 'string') throw new InvalidInput(`${at}.text must be a string`)
+        if (part.text !== '') out.push({ type: 'input_text', text: part.text })
+        break
+      case 'image_url': {
+        const ref = part.image_url
+        const url = typeof ref === 'string' ? ref : isRecord(ref) && typeof ref.url === 'string' ? ref.url : undefined
+        if (url === undefined || url === '') throw new InvalidInput(`${at}.image_url.url is required`)
+        const detail = isRecord(ref) && typeof ref.detail === 'string' ? ref.detail : 'auto'
+        out.push({ type: 'input_image', image_url: url, detail })
+        break
+      }
+      case 'file': {
+        const f = isRecord(part.file) ? part.file : undefined
+        if (f === undefined) throw new InvalidInput(`${at}.file is required`)
+        const item: Item = { type: 'input_file' }
+        if (typeof f.file_data === 'string') item.file_data = f.file_data
+        if (typeof f.file_id === 'string') item.file_id = f.file_id
+        if (typeof f.filename === 'string') item.filename = f.filename
+        if (item.file_data === undefined && item.file_id === undefined) throw new InvalidInput(`${at}.file needs file_data or file_id`)
+        out.push(item)
+        break
+      }
+      default:
+        throw new InvalidInput(`${at}: content part type "${String(part.type)}" ${REJECT} (text, image_url and file only)`)
+    }
+  })
+  return out
+}
+
+function assistantItems (m: Record<string, unknown>, where: string): Item[] {
+  const out: Item[] = []
+  const text = plainText(m.content, where)
+  if (text !== '') out.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] })
+  if (m.tool_calls !== undefined && m.tool_calls !== null) {
+    if (!Array.isArray(m.tool_calls)) throw new InvalidInput(`${where}.tool_calls must be an array`)
+    m.tool_calls.forEach((call: unknown, j) => { out.push(functionCall(call, `${where}.tool_calls[${j}]`)) })
+  }
+  return out
+}
+
+function functionCall (call: unknown, at: string): Item {
+  if (!isRecord(call) || !isRecord(call.function) || typeof call.id !== 'string' || call.id === '') {
+    throw new InvalidInput(`${at} must be {id, type:"function", function:{name, arguments}}`)
+  }
+  const fn = call.function
+  if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`${at}.function.name is required`)
+  let args: string
+  if (typeof fn.arguments === 'string') args = fn.arguments.trim() === '' ? '{}' : fn.arguments
+  else if (fn.arguments === undefined || fn.arguments === null) args = '{}'
+  else args = JSON.stringify(fn.arguments)
+  return { type: 'function_call', call_id: call.id, name: fn.name, arguments: args }
+}
+
+function toolOutput (m: Record<string, unknown>, where: string): Item {
+  if (typeof m.tool_call_id !== 'string' || m.tool_call_id === '') throw new InvalidInput(`${where}.tool_call_id is required`)
+  return { type: 'function_call_output', call_id: m.tool_call_id, output: plainText(m.content, where) }
+}
+
+// ---- tools, reasoning, text ----------------------------------------------------------------------
+
+function toolsOf (tools: unknown): Item[] | undefined {
+  if (tools === undefined || tools === null) return undefined
+  if (!Array.isArray(tools)) throw new InvalidInput('tools must be an array')
+  if (tools.length === 0) return undefined
+  return tools.map((tool: unknown, i) => {
+    if (!isRecord(tool) || tool.type !== 'function' || !isRecord(tool.function)) {
+      throw new InvalidInput(`tools[${i}]: only {type:"function", function:{…}} tools are supported by Responses API models`)
+    }
+    const fn = tool.function
+    if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`tools[${i}].function.name is required`)
+    const params = fn.parameters === undefined || fn.parameters === null ? { type: 'object', properties: {} } : fn.parameters
+    if (!isRecord(params)) throw new InvalidInput(`tools[${i}].function.parameters must be a JSON schema object`)
+    const out: Item = { type: 'function', name: fn.name }
+    if (typeof fn.description === 'string' && fn.description !== '') out.description = fn.description
+    out.parameters = params
+    // Responses defaults strict to true; Chat Completions to false. Keep Chat's meaning.
+    out.strict = fn.strict === true
+    return out
+  })
+}
+
+function toolChoiceOf (choice: unknown): unknown {
+  if (choice === undefined || choice === null) return 'auto'
+  if (choice === 'auto' || choice === 'none' || choice === 'required') return choice
+  if (isRecord(choice) && choice.type === 'function' && isRecord(choice.function) && typeof choice.function.name === 'string') {
+    return { type: 'function', name: choice.function.name }
+  }
+  throw new InvalidInput('tool_choice must be "auto", "none", "required" or {type:"function", function:{name}}')
+}
+
+function reasoningOf (effort: unknown, model: ModelDef): ResponsesRequest['reasoning'] {
+  if (effort !== undefined && effort !== null && (typeof effort !== 'string' || !REASONING_EFFORTS.includes(effort))) {
+    throw new InvalidInput(`reasoning_effort must be one of ${REASONING_EFFORTS.join(', ')}`)
+  }
+  // A non-reasoning model refuses the parameter; Chat clients send it regardless.
+  if (!model.reasoning) return undefined
+  return typeof effort === 'string' ? { effort, summary: 'auto' } : { summary: 'auto' }
+}
+
+function textOf (format: unknown, verbosity: unknown): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {}
+  if (format !== undefined && format !== null) {
+    if (!isRecord(format) || typeof format.type !== 'string') throw new InvalidInput('response_format must be an object with a type')
+    if (format.type === 'json_schema') {
+      const js = format.json_schema
+      if (!isRecord(js) || typeof js.name !== 'string') throw new InvalidInput('response_format.json_schema needs a name and a schema')
+      const f: Record<string, unknown> = { type: 'json_schema', name: js.name, schema: isRecord(js.schema) ? js.schema : {} }
+      if (typeof js.description === 'string') f.description = js.description
+      if (typeof js.strict === 'boolean') f.strict = js.strict
+      out.format = f
+    } else if (format.type === 'json_object' || format.type === 'text') {
+      out.format = { type: format.type }
+    } else {
+      throw new InvalidInput(`response_format ${format.type} ${REJECT}`)
+    }
+  }
+  if (typeof verbosity === 'string') out.verbosity = verbosity
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+function optionalNumber (v: unknown, name: string): number | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidInput(`${name} must be a number`)
+  return v
+}
+
+function optionalInt (v: unknown, name: string): number | undefined {
+  const n = optionalNumber(v, name)
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new InvalidInput(`${name} must be a positive integer`)
+  return n
+}

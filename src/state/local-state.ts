@@ -57,7 +57,34 @@ export function freezeStats (s: UsageStats): UsageStats {
   return s
 }
 
+/**
+ * applySuccess() for a success that may arrive after failures it did not see (a Redis call
+ * that failed late is applied locally with its original time): it clears only what is not
+ * newer than itself — the profile-wide part when now ≥ lastFailureAt, the model's entry
+ * when now ≥ that entry's lastFailureAt. In order (now ≥ every failure) it is applySuccess.
+ */
+export function applySuccessInOrder (stats: UsageStats, now: number, model: string | undefined): UsageStats {
+  const entry = model === undefined ? undefined : stats.modelCooldowns?.[model]
+  const profileOk = now >= (stats.lastFailureAt ?? 0)
+  const modelOk = entry === undefined || now >= entry.lastFailureAt
+  if (profileOk && modelOk) return applySuccess(stats, now, model)
+  if (profileOk && model !== undefined && entry !== undefined) {
+    const next = applySuccess(stats, now, model)
+    next.modelCooldowns = { ...next.modelCooldowns, [model]: entry }
+    return next
+  }
+  const next: UsageStats = { ...stats, lastUsed: Math.max(stats.lastUsed ?? 0, now) }
+  if (modelOk && model !== undefined && entry !== undefined) {
+    const rest = { ...stats.modelCooldowns }
+    delete rest[model]
+    if (Object.keys(rest).length > 0) next.modelCooldowns = rest
+    else delete next.modelCooldowns
+  }
+  return next
+}
+
 export function createLocalState (): LocalState {
+  const succeed = applySuccessInOrder
   const agents = new Map<string, LocalAgentState>()
 
   function agent (name: string): LocalAgentState {
@@ -95,7 +122,7 @@ export function createLocalState (): LocalState {
     recordSuccess (name, id, provider, model, now) {
       const st = agent(name)
       const prev = st.stats.get(id)
-      const next = applySuccess(prev ?? {}, now, model)
+      const next = succeed(prev ?? {}, now, model)
       set(name, id, next)
       const goodChanged = st.lastGood.get(provider) !== id
       if (goodChanged) st.lastGood.set(provider, id)

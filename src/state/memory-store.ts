@@ -1,8 +1,8 @@
 // Single-process StateStore: state lives in memory, usageStats/lastGood persist to auth-profiles.json.
 import type { CredentialsFile } from '../auth/credentials-file.ts'
 import type { AuthProfilesFile, UsageStats } from '../auth/types.ts'
-import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../routing/cooldown-policy.ts'
 import type { Clock } from '../routing/types.ts'
+import { createLocalState, type LocalAgentState } from './local-state.ts'
 import type { FailureInput, StateStore, StoreHealth } from './types.ts'
 
 export interface MemoryStoreOptions {
@@ -24,41 +24,21 @@ export interface MemoryStore extends StateStore {
   flush(): Promise<void>
 }
 
-interface Pin { readonly profileId: string, readonly expires: number }
-
+/** File bookkeeping of one agent; its stats, lastGood, cursors and pins live in the local state. */
 interface AgentState {
   readonly file: CredentialsFile
   /** The file object last reconciled with memory (read() keeps its identity until the file changes). */
   seen: AuthProfilesFile | undefined
-  readonly stats: Map<string, UsageStats>
-  readonly lastGood: Map<string, string>
+  /** The agent's entry in the local state (stats, lastGood, cursors, pins). */
+  readonly mem: LocalAgentState
   /** JSON of each entry as last known on disk: a differing file entry means someone else edited it. */
   readonly statsOnDisk: Map<string, string>
   readonly lastGoodOnDisk: Map<string, string>
   readonly dirtyStats: Set<string>
   readonly dirtyLastGood: Set<string>
-  readonly cursors: Map<string, number>
-  readonly pins: Map<string, Pin>
-  pinWrites: number
   timer: NodeJS.Timeout | undefined
   timerDue: number
   persisting: Promise<void> | undefined
-}
-
-const PIN_SWEEP_EVERY = 256
-
-function freeze (s: UsageStats): UsageStats {
-  // Stored stats are shared with readers and the pure policy functions copy rather than mutate.
-  if (!Object.isFrozen(s)) {
-    for (const v of Object.values(s)) {
-      if (typeof v === 'object' && v !== null) {
-        for (const inner of Object.values(v)) if (typeof inner === 'object' && inner !== null) Object.freeze(inner)
-        Object.freeze(v)
-      }
-    }
-    Object.freeze(s)
-  }
-  return s
 }
 
 function isClean (s: UsageStats | undefined): boolean {
@@ -79,6 +59,8 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
   const clock = options.clock ?? Date.now
   const debounceMs = options.persistDebounceMs ?? 50
   const idleMs = options.idlePersistMs ?? 5000
+  // Successes in order (one process) make applySuccessInOrder plain applySuccess.
+  const local = createLocalState()
   const agents = new Map<string, AgentState>()
   let closed = false
 
@@ -86,7 +68,7 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
     options.onError?.(err, agent)
   }
 
-  function reconcile (st: AgentState, file: AuthProfilesFile): void {
+  function reconcile (agent: string, st: AgentState, file: AuthProfilesFile): void {
     st.seen = file
     const onDisk = file.usageStats ?? {}
     const ids = new Set([...Object.keys(onDisk), ...st.statsOnDisk.keys()])
@@ -96,10 +78,10 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       if (json === st.statsOnDisk.get(id)) continue
       if (entry === undefined) {
         st.statsOnDisk.delete(id)
-        st.stats.delete(id)
+        local.set(agent, id, undefined)
       } else {
         st.statsOnDisk.set(id, json as string)
-        st.stats.set(id, freeze(structuredClone(entry)))
+        local.set(agent, id, structuredClone(entry))
       }
       st.dirtyStats.delete(id)
     }
@@ -110,10 +92,10 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       if (v === st.lastGoodOnDisk.get(p)) continue
       if (v === undefined) {
         st.lastGoodOnDisk.delete(p)
-        st.lastGood.delete(p)
+        st.mem.lastGood.delete(p)
       } else {
         st.lastGoodOnDisk.set(p, v)
-        st.lastGood.set(p, v)
+        local.setLastGood(agent, p, v)
       }
       st.dirtyLastGood.delete(p)
     }
@@ -126,15 +108,11 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       st = {
         file: options.credentialsFor(agent),
         seen: undefined,
-        stats: new Map(),
-        lastGood: new Map(),
+        mem: local.agent(agent),
         statsOnDisk: new Map(),
         lastGoodOnDisk: new Map(),
         dirtyStats: new Set(),
         dirtyLastGood: new Set(),
-        cursors: new Map(),
-        pins: new Map(),
-        pinWrites: 0,
         timer: undefined,
         timerDue: Infinity,
         persisting: undefined
@@ -148,7 +126,7 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       // Corrupt from the start: serve from memory; read() retries once the file changes.
       report(err, agent)
     }
-    if (file !== undefined && file !== st.seen) reconcile(st, file)
+    if (file !== undefined && file !== st.seen) reconcile(agent, st, file)
     return st
   }
 
@@ -184,7 +162,7 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
           const disk = Object.hasOwn(usage, id) ? JSON.stringify(usage[id]) : undefined
           // Edited on disk since we last looked: the edit wins (reconcile adopts it below).
           if (disk !== st.statsOnDisk.get(id)) continue
-          const mem = st.stats.get(id)
+          const mem = st.mem.stats.get(id)
           if (mem === undefined) continue
           usage[id] = structuredClone(mem)
           written.set(id, JSON.stringify(usage[id]))
@@ -194,7 +172,7 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
         for (const p of providers) {
           const disk = Object.hasOwn(good, p) ? good[p] : undefined
           if (disk !== st.lastGoodOnDisk.get(p)) continue
-          const mem = st.lastGood.get(p)
+          const mem = st.mem.lastGood.get(p)
           if (mem === undefined) continue
           good[p] = mem
           writtenGood.set(p, mem)
@@ -204,7 +182,7 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       })
       for (const [id, json] of written) st.statsOnDisk.set(id, json)
       for (const [p, v] of writtenGood) st.lastGoodOnDisk.set(p, v)
-      if (file !== st.seen) reconcile(st, file)
+      if (file !== st.seen) reconcile(agent, st, file)
     } catch (err) {
       // Keep the changes pending: the next change (or flush) tries again.
       for (const id of ids) st.dirtyStats.add(id)
@@ -222,8 +200,8 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
     return run
   }
 
-  function changed (agent: string, st: AgentState, id: string, next: UsageStats, urgent: boolean): void {
-    st.stats.set(id, freeze(next))
+  /** The local state changed `id`'s stats: write them out, soon when urgent. */
+  function changed (agent: string, st: AgentState, id: string, urgent: boolean): void {
     st.dirtyStats.add(id)
     schedule(agent, st, urgent ? debounceMs : idleMs)
   }
@@ -250,77 +228,56 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
     health (): StoreHealth { return 'ready' },
 
     async readStats (agent, profileIds) {
-      const st = agentState(agent)
-      const out = new Map<string, UsageStats>()
-      for (const id of profileIds) {
-        const s = st.stats.get(id)
-        if (s !== undefined) out.set(id, s)
-      }
-      return out
+      agentState(agent)
+      return local.read(agent, profileIds)
     },
 
     async nextCursor (agent, provider) {
-      const st = agentState(agent)
-      const n = (st.cursors.get(provider) ?? 0) + 1
-      st.cursors.set(provider, n)
-      return n
+      agentState(agent)
+      return local.nextCursor(agent, provider)
     },
 
     async recordFailure (agent, profileId, input: FailureInput) {
       const st = agentState(agent)
-      const next = applyFailure(st.stats.get(profileId) ?? {}, input)
-      changed(agent, st, profileId, next, true)
+      const next = local.recordFailure(agent, profileId, input)
+      changed(agent, st, profileId, true)
       return next
     },
 
     async recordSuccess (agent, profileId, provider, model, now) {
       const st = agentState(agent)
-      const prev = st.stats.get(profileId)
-      const goodChanged = st.lastGood.get(provider) !== profileId
-      changed(agent, st, profileId, applySuccess(prev ?? {}, now, model), !isClean(prev) || goodChanged)
-      if (goodChanged) {
-        st.lastGood.set(provider, profileId)
-        st.dirtyLastGood.add(provider)
-      }
+      const { prev, goodChanged } = local.recordSuccess(agent, profileId, provider, model, now)
+      // A success on a healthy profile that was already lastGood only moves lastUsed: no hurry.
+      changed(agent, st, profileId, !isClean(prev) || goodChanged)
+      if (goodChanged) st.dirtyLastGood.add(provider)
     },
 
     async claimProbe (agent, profileId, model, now, ttlMs) {
       const st = agentState(agent)
-      const r = claimProbe(st.stats.get(profileId) ?? {}, model, now, ttlMs)
-      if (r.claimed) changed(agent, st, profileId, r.stats, true)
-      return r.claimed
+      const claimed = local.claimProbe(agent, profileId, model, now, ttlMs)
+      if (claimed) changed(agent, st, profileId, true)
+      return claimed
     },
 
     async clearCooldown (agent, profileId) {
       const st = agentState(agent)
-      const prev = st.stats.get(profileId)
-      if (prev === undefined) return
-      changed(agent, st, profileId, clearCooldown(prev), true)
+      if (local.clearCooldown(agent, profileId) !== undefined) changed(agent, st, profileId, true)
     },
 
     async lastGood (agent) {
-      return Object.fromEntries(agentState(agent).lastGood)
+      agentState(agent)
+      return local.lastGood(agent)
     },
 
     async getSessionPin (agent, session) {
-      const st = agentState(agent)
-      const pin = st.pins.get(session)
-      if (pin === undefined) return undefined
-      if (pin.expires <= clock()) {
-        st.pins.delete(session)
-        return undefined
-      }
-      return pin.profileId
+      agentState(agent)
+      return local.getPin(agent, session, clock())?.profileId
     },
 
     async setSessionPin (agent, session, profileId, ttlMs) {
-      const st = agentState(agent)
+      agentState(agent)
       const now = clock()
-      st.pins.set(session, { profileId, expires: now + ttlMs })
-      // Lazy purge so sessions that never come back do not accumulate.
-      if (++st.pinWrites % PIN_SWEEP_EVERY === 0) {
-        for (const [k, p] of st.pins) if (p.expires <= now) st.pins.delete(k)
-      }
+      local.setPin(agent, session, { profileId, expires: now + ttlMs }, now)
     },
 
     flush,

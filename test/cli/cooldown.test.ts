@@ -68,7 +68,7 @@ t.test('models status shows a cooldown caused by a 429', async (t) => {
   t.match(p, { type: 'api_key', errorCount: 1, blocks: [{ scope: 'model', model: 'claude-opus-4-5', reason: 'rate_limit' }] })
   const text = await s.h.cli(['models', 'status'])
   t.equal(text.code, 0)
-  t.match(text.stdout, /anthropic\s+anthropic:default\s+api_key\s+file\s+cooldown \d+s \(rate_limit, model claude-opus-4-5\)\s+-\s+never\s+1/)
+  t.match(text.stdout, /anthropic\s+anthropic:default\s+api_key\s+file\s+cooldown (?:\d+m)?\d+s \(rate_limit, model claude-opus-4-5\)\s+-\s+never\s+1/)
   t.match(text.stdout, /^PROVIDER\s+PROFILE\s+TYPE\s+SOURCE\s+STATE\s+EXPIRES\s+LAST USED\s+ERRORS$/m)
 })
 

@@ -1,6 +1,7 @@
 // One upstream HTTP attempt, shared by every adapter: first-byte deadline, bounded error
 // bodies, classification. It resolves only once the first body chunk is in hand, so the
 // caller can still fail over; after that the body belongs to the caller.
+import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { classifyHttp, classifyTransportError } from '../routing/classify.ts'
 import type { AttemptRequest, AttemptResult, UpstreamSuccess } from './types.ts'
@@ -22,6 +23,8 @@ export interface RawSuccess {
   readonly headers: Dispatcher.ResponseData['headers']
   readonly first: Buffer
   readonly rest: AsyncIterable<Buffer>
+  /** The paused upstream body after `first`; the same bytes as `rest`. */
+  readonly body: Readable
   readonly ttfbMs: number
   readonly close: () => void
 }
@@ -68,20 +71,16 @@ export async function sendAttempt (input: HttpAttemptInput): Promise<RawAttemptR
       const text = await readBounded(res.body)
       return classifyHttp(status, res.headers, text)
     }
-    const iterator = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
-    const step = await iterator.next()
-    clearTimeout(timer)
     const body = res.body
-    const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => iterator }
+    const first = await firstChunk(body)
+    clearTimeout(timer)
+    // Later aborts (client gone mid-stream) must still cancel the upstream.
     const close = (): void => {
       req.signal.removeEventListener('abort', onClientAbort)
       if (!body.destroyed) body.destroy()
     }
-    // Later aborts (client gone mid-stream) must still cancel the upstream.
-    if (step.done === true) {
-      return { kind: 'ok', status, headers: res.headers, first: Buffer.alloc(0), rest: emptyIterable, ttfbMs: performance.now() - started, close }
-    }
-    return { kind: 'ok', status, headers: res.headers, first: step.value, rest, ttfbMs: performance.now() - started, close }
+    const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]() }
+    return { kind: 'ok', status, headers: res.headers, first: first ?? Buffer.alloc(0), rest, body, ttfbMs: performance.now() - started, close }
   } catch (err) {
     if (res !== undefined && !res.body.destroyed) res.body.destroy()
     return classifyTransportError(err, { firstByteTimeout, clientAborted: req.signal.aborted })
@@ -93,8 +92,25 @@ export async function sendAttempt (input: HttpAttemptInput): Promise<RawAttemptR
   }
 }
 
-const emptyIterable: AsyncIterable<Buffer> = {
-  [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
+/**
+ * The first body chunk (null for an empty body), leaving the stream paused so the caller
+ * can either pipe it by events or iterate it. Events rather than an async iterator: the
+ * passthrough path then never pays a promise per chunk.
+ */
+function firstChunk (body: Readable): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      body.off('data', onData)
+      body.off('end', onEnd)
+      body.off('error', onError)
+    }
+    const onData = (chunk: Buffer): void => { done(); body.pause(); resolve(chunk) }
+    const onEnd = (): void => { done(); resolve(null) }
+    const onError = (err: Error): void => { done(); reject(err) }
+    body.on('data', onData)
+    body.once('end', onEnd)
+    body.once('error', onError)
+  })
 }
 
 /** Reads at most MAX_ERROR_BODY bytes of an error body, then drops the rest. */
@@ -139,6 +155,7 @@ export function passthroughSuccess (result: RawSuccess, req: AttemptRequest): Up
     contentLength: contentLength !== undefined && Number.isSafeInteger(contentLength) ? contentLength : undefined,
     first: result.first,
     rest: result.rest,
+    body: result.body,
     ttfbMs: result.ttfbMs,
     close: result.close,
   }

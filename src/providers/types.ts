@@ -45,6 +45,12 @@ export interface UpstreamSuccess {
   readonly first: Buffer
   /** The rest of the body, OpenAI-shaped bytes (SSE when streaming). */
   readonly rest: AsyncIterable<Buffer>
+  /**
+   * Passthrough only: the paused upstream body holding the same bytes as `rest`, so the
+   * writer can pipe it by events instead of a promise per chunk. Translating adapters leave
+   * it out.
+   */
+  readonly body?: Readable
   /** Upstream time to first byte, ms. */
   readonly ttfbMs: number
   /** Release the upstream (destroy the body) — always safe to call. */

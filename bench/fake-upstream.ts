@@ -76,9 +76,48 @@ function answerChat(req: IncomingMessage, res: ServerResponse): void {
   })
 }
 
-// Endpoint table: a later anthropic-messages row adds `POST /v1/messages` here.
+// Anthropic Messages: the same answer in Anthropic's wire format (usage with cache fields).
+export const MESSAGE_BODY = Buffer.from(JSON.stringify({
+  id: 'msg_bench000000000000000001', type: 'message', role: 'assistant', model: 'm1',
+  content: [{ type: 'text', text: 'Hello from the fake upstream, a fixed bench answer.' }],
+  stop_reason: 'end_turn', stop_sequence: null,
+  usage: { input_tokens: 12, output_tokens: 18, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+}))
+
+function event(type: string, data: Record<string, unknown>): string {
+  return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
+}
+
+export const MESSAGE_EVENTS: readonly Buffer[] = [
+  event('message_start', { message: { id: 'msg_bench000000000000000002', type: 'message', role: 'assistant', model: 'm1', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 12, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } }),
+  event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+  event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hello' } }),
+  event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: ' from the' } }),
+  event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: ' fake upstream.' } }),
+  event('content_block_stop', { index: 0 }),
+  event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } }),
+  event('message_stop', {}),
+].map((e) => Buffer.from(e))
+
+function answerMessages(req: IncomingMessage, res: ServerResponse): void {
+  const parts: Buffer[] = []
+  req.on('data', (b: Buffer) => parts.push(b))
+  req.on('end', () => {
+    if (wantsStream(Buffer.concat(parts))) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+      for (const ev of MESSAGE_EVENTS) res.write(ev)
+      res.end()
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': MESSAGE_BODY.length })
+    res.end(MESSAGE_BODY)
+  })
+}
+
+// Endpoint table: one route per upstream wire format the bench measures.
 const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
   'POST /v1/chat/completions': answerChat,
+  'POST /v1/messages': answerMessages,
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {

@@ -10,6 +10,8 @@ export interface Request {
   path: string
   headers: Record<string, string>
   body: string
+  /** Wire format of the answer (default openai); the probe checks its shape. */
+  wire?: 'openai' | 'anthropic'
 }
 
 export interface Family {
@@ -45,9 +47,20 @@ export const FAMILIES: readonly Family[] = [
     rotorRequest: (mode) => ({ path: '/v1/chat/completions', headers: JSON_HEADERS, body: chatBody('fake/m1', mode) }),
     bareRequest: (mode) => ({ path: '/v1/chat/completions', headers: { ...JSON_HEADERS, authorization: `Bearer ${BENCH_API_KEY}` }, body: chatBody('m1', mode) }),
   },
-  // Later: { id: 'anthropic', providerId: 'fake-anthropic', api 'anthropic-messages',
-  //   rotorRequest → /v1/chat/completions with model 'fake-anthropic/m1',
-  //   bareRequest → /v1/messages with an Anthropic body }, plus `POST /v1/messages` in fake-upstream.ts.
+  {
+    // rotor translates chat ↔ Messages; the bare proxy forwards Anthropic's own format, so the
+    // difference to the openai row is the translation's cost.
+    id: 'anthropic',
+    providerId: 'fakeant',
+    provider: (baseUrl) => ({ baseUrl, api: 'anthropic-messages', apiKey: 'sk-ant-api03-bench-1234567890', models: [{ id: 'm1', maxTokens: 1024 }] }),
+    rotorRequest: (mode) => ({ path: '/v1/chat/completions', headers: JSON_HEADERS, body: chatBody('fakeant/m1', mode) }),
+    bareRequest: (mode) => ({
+      path: '/v1/messages',
+      headers: { ...JSON_HEADERS, 'x-api-key': 'sk-ant-api03-bench-1234567890', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'm1', max_tokens: 16, messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello in five words.' }] }], ...(mode === 'stream' ? { stream: true } : {}) }),
+      wire: 'anthropic',
+    }),
+  },
 ]
 
 export type TargetKind = 'bare' | 'rotor'

@@ -18,7 +18,7 @@ import { FAMILIES, MODES, TARGETS, rotorConfig } from './rows.ts'
 import type { Family, Mode, TargetSpec } from './rows.ts'
 
 const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--redis] [--log-level L] [--probes N]
-  --duration S     measured seconds per row (default 8)
+  --duration S     measured seconds per row (default 5)
   --warmup S       warm-up seconds per row before measuring (default 2)
   --connections N  concurrent connections (default 50); pipelining is always 1
   --redis          add the rotor-redis row (also added when REDIS_URL is set and reachable)
@@ -60,7 +60,7 @@ function settings(): Settings {
   const v = parsed.values
   if (v.help) { process.stdout.write(`${USAGE}\n`); process.exit(0) }
   return {
-    durationS: number(v.duration, 8, 'duration', 1, 300),
+    durationS: number(v.duration, 5, 'duration', 1, 300),
     warmupS: number(v.warmup, 2, 'warmup', 0, 60),
     connections: Math.floor(number(v.connections, 50, 'connections', 1, 2000)),
     redis: v.redis === true,

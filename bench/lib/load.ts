@@ -79,7 +79,11 @@ export interface ProbeResult {
   overheadMs?: number
 }
 
-function checkBody(mode: Mode, contentType: string, text: string): string | undefined {
+function checkBody(mode: Mode, contentType: string, text: string, wire: 'openai' | 'anthropic'): string | undefined {
+  if (wire === 'anthropic') {
+    if (mode === 'stream') return text.includes('event: message_stop') ? undefined : 'stream has no message_stop event'
+    return text.includes('"type":"message"') ? undefined : 'answer is not an Anthropic message'
+  }
   if (mode === 'stream') {
     if (!contentType.includes('text/event-stream')) return `content-type ${contentType || '(none)'}, expected text/event-stream`
     if (!text.trimEnd().endsWith('data: [DONE]')) return 'stream did not end with data: [DONE]'
@@ -113,7 +117,7 @@ export async function probe(baseUrl: string, request: Request, mode: Mode, count
       return { ok: false, note: `probe request failed: ${(err as Error).message}` }
     }
     if (res.status !== 200) return { ok: false, note: `probe got HTTP ${res.status}: ${text.slice(0, 200)}` }
-    const bad = checkBody(mode, res.headers.get('content-type') ?? '', text)
+    const bad = checkBody(mode, res.headers.get('content-type') ?? '', text, request.wire ?? 'openai')
     if (bad !== undefined) return { ok: false, note: `probe: ${bad}` }
     const overhead = Number.parseFloat(res.headers.get('x-rotor-overhead-ms') ?? '')
     if (Number.isFinite(overhead)) overheads.push(overhead)

@@ -120,7 +120,7 @@ export function resolveSecret (profile: Profile, now: number): { secret: string 
       if (c.expires !== undefined && c.expires > 0 && c.expires <= now) return { unusable: 'token expired' }
       return { secret: c.token }
     case 'oauth':
-      // Refresh arrives with the OAuth issue; until then an expired access token is unusable.
+      // Static view (CLI, scan): refreshing is the gateway's credential resolver's job.
       if (c.access !== '' && c.expires > now) return { secret: c.access }
       return { unusable: 'oauth token expired' }
   }

@@ -7,12 +7,17 @@ import { randomUUID } from 'node:crypto'
 import { endpoint, jsonHeaders, passthroughBody, passthroughSuccess, sendAttempt } from './http-attempt.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
-/** Editor identity Copilot checks on every chat request. */
-export const COPILOT_HEADERS: Readonly<Record<string, string>> = {
+/** Editor identity the token exchange and the API both check (one copy, shared with auth/oauth). */
+export const COPILOT_EDITOR_HEADERS: Readonly<Record<string, string>> = {
   'editor-version': 'vscode/1.107.0',
   'editor-plugin-version': 'copilot-chat/0.35.0',
-  'copilot-integration-id': 'vscode-chat',
   'user-agent': 'GitHubCopilotChat/0.35.0',
+}
+
+/** What Copilot checks on every chat request. */
+export const COPILOT_HEADERS: Readonly<Record<string, string>> = {
+  ...COPILOT_EDITOR_HEADERS,
+  'copilot-integration-id': 'vscode-chat',
   'openai-intent': 'conversation-panel',
 }
 

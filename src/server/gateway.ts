@@ -7,7 +7,7 @@ import type { StateStore } from '../state/types.ts'
 import { createAdapterRegistry } from '../providers/registry.ts'
 import { createLogger, type Logger } from '../telemetry/logger.ts'
 import { createMetrics, type ProfileGaugeRow } from '../telemetry/metrics.ts'
-import { availability } from '../routing/cooldown-policy.ts'
+import { profileState } from '../routing/profile-view.ts'
 import type { Clock } from '../routing/types.ts'
 import { ConfigError } from '../errors.ts'
 import { buildApp } from './app.ts'
@@ -145,10 +145,8 @@ async function profileRows (runtime: Runtime, store: StateStore, now: Clock): Pr
     const stats = await store.readStats(agent, profiles.map((p) => p.id))
     const t = now()
     for (const p of profiles) {
-      const s = stats.get(p.id)
-      const a = availability(s, '', t)
-      const state = s?.disabledUntil !== undefined && s.disabledUntil > t ? 'disabled' : a.state === 'cooling' ? 'cooldown' : a.state === 'probe' ? 'probe' : 'ok'
-      rows.push({ agent, provider: p.provider, profile: p.id, state })
+      const view = profileState(p, stats.get(p.id), t)
+      rows.push({ agent, provider: p.provider, profile: p.id, state: view.state === 'ok' && view.halfOpen ? 'probe' : view.state })
     }
   }
   return rows

@@ -4,15 +4,24 @@
 // and on any Redis error the store turns degraded (logged once), serves and records
 // locally, and on reconnect pushes what it recorded through merge scripts before it
 // reports ready again (logged once).
+//
+// Steady state (healthy profiles, no failures) is cheap while Redis stays the single truth:
+// readStats sends one GET of the agent's stats version and answers from the mirror when the
+// version has not moved since the mirror was filled (redis/mirror.ts); a success on a clean
+// profile that already is lastGood runs no script, its lastUsed is coalesced and written at
+// most once a second (redis/usage.ts). Anything that changes routing bumps the version inside
+// its script, so every replica re-reads on its very next request.
 import type { Redis } from 'ioredis'
 import type { UsageStats } from '../auth/types.ts'
 import type { Clock } from '../routing/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { createLocalState } from './local-state.ts'
-import { arg, decodePin, decodeStats, encodePin, positive } from './redis/codec.ts'
+import { arg, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, positive, type VersionedStats } from './redis/codec.ts'
 import { createClient, redactUrl, unavailable } from './redis/connection.ts'
 import { createDirty, type DirtyBatch, type StatsDelta } from './redis/dirty.ts'
 import { createKeys, type Keys } from './redis/keys.ts'
+import { createMirrorMarks } from './redis/mirror.ts'
+import { createUsageQueue } from './redis/usage.ts'
 import type { FailureInput, StateStore, StoreHealth } from './types.ts'
 
 const DAY = 86_400_000
@@ -33,6 +42,8 @@ export interface RedisStoreOptions {
   readonly probeIntervalMs?: number
   /** How long a stats entry outlives its last deadline; default 7 days. */
   readonly retentionMs?: number
+  /** How often the coalesced lastUsed of clean successes is written; default 1000 ms. */
+  readonly usageFlushMs?: number
 }
 
 export interface RedisStore extends StateStore {
@@ -42,6 +53,8 @@ export interface RedisStore extends StateStore {
   waitForHealth (want: StoreHealth, timeoutMs: number): Promise<void>
   /** Pushes what was recorded offline and turns ready; false while Redis is unreachable. */
   resync (): Promise<boolean>
+  /** Writes the coalesced lastUsed of clean successes now (otherwise within usageFlushMs, and on close). */
+  flushUsage (): Promise<void>
 }
 
 const OFFLINE = Symbol('offline')
@@ -62,6 +75,13 @@ function mergeArgs (d: StatsDelta, now: number, retentionMs: number): string[] {
   return out
 }
 
+/** Nothing for a success to clear: the recordSuccess script would only move lastUsed. */
+function clean (s: UsageStats | undefined): s is UsageStats {
+  return s !== undefined && s.errorCount === 0 && s.cooldownUntil === undefined && s.cooldownReason === undefined &&
+    s.disabledUntil === undefined && s.disabledReason === undefined && s.probeUntil === undefined &&
+    s.failureCounts === undefined && s.modelCooldowns === undefined
+}
+
 export async function createRedisStore (options: RedisStoreOptions): Promise<RedisStore> {
   const clock = options.clock ?? Date.now
   const retention = options.retentionMs ?? 7 * DAY
@@ -69,16 +89,30 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
   const safeUrl = redactUrl(options.url)
   const local = createLocalState()
   const dirty = createDirty()
+  const marks = createMirrorMarks()
+  const usage = createUsageQueue()
+  const verKeys = new Map<string, string>()
+  const verKey = (agent: string): string => {
+    let k = verKeys.get(agent)
+    if (k === undefined) {
+      k = keys.version(agent)
+      verKeys.set(agent, k)
+    }
+    return k
+  }
   const client: Redis = createClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs })
   const waiters = new Set<() => void>()
   let mode: Mode = 'starting'
   let lastError: unknown
   let resyncing: Promise<boolean> | undefined
   let closed = false
+  let flushTimer: ReturnType<typeof setTimeout> | undefined
 
   function setMode (next: 'ready' | 'degraded', err?: unknown): void {
     if (mode === next || closed) return
     mode = next
+    // Offline the mirror diverges from Redis; after the resync it is re-read.
+    marks.reset()
     if (next === 'degraded') options.log?.warn({ err: unavailable(err ?? lastError ?? 'unreachable', options.url), redis: safeUrl }, 'state store degraded')
     else options.log?.info({ redis: safeUrl }, 'state store ready')
     for (const w of waiters) w()
@@ -96,6 +130,45 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     }
   }
 
+  /** Puts an entry into the mirror; a lastUsed still waiting to be flushed is not lost. */
+  function mirror (agent: string, id: string, stats: UsageStats | undefined): void {
+    const queued = usage.pending(agent, id)
+    local.set(agent, id, stats !== undefined && queued > (stats.lastUsed ?? 0) ? { ...stats, lastUsed: queued } : stats)
+  }
+
+  /** A stats script's reply into the mirror (unless a newer read got there first); the entry after it. */
+  function wrote (agent: string, id: string, r: VersionedStats): UsageStats | undefined {
+    if (!marks.wrote(agent, r.version, r.bumped)) return r.stats
+    mirror(agent, id, r.stats)
+    return local.get(agent, id)
+  }
+
+  function noteUsed (agent: string, id: string, at: number): void {
+    usage.note(agent, id, at)
+    if (flushTimer !== undefined || closed) return
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined
+      void flushUsage()
+    }, options.usageFlushMs ?? 1000)
+    flushTimer.unref()
+  }
+
+  async function flushUsage (): Promise<void> {
+    if (flushTimer !== undefined) clearTimeout(flushTimer)
+    flushTimer = undefined
+    if (usage.empty()) return
+    const batch = usage.take()
+    const r = await remote(async () => {
+      const pipe = client.pipeline()
+      for (const u of batch) pipe.touchUsed(keys.stats(u.agent, u.profileId), arg(u.at), arg(retention))
+      const res = await pipe.exec()
+      if (res === null) throw new Error('pipeline aborted')
+      for (const [err] of res) if (err !== null) throw err
+    })
+    // Offline: the uses go out with the resync (the mirror already has them).
+    if (r === OFFLINE) for (const u of batch) dirty.used(u.agent, u.profileId, u.at)
+  }
+
   /** Sends one batch of offline changes; parts that failed go back into `dirty`. */
   async function push (): Promise<void> {
     if (dirty.empty()) {
@@ -109,9 +182,9 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     const onOk: Array<(reply: unknown) => void> = []
     for (const [agent, m] of batch.stats) {
       for (const [id, d] of m) {
-        pipe.mergeStats(keys.stats(agent, id), ...mergeArgs(d, now, retention))
+        pipe.mergeStats(keys.stats(agent, id), verKey(agent), ...mergeArgs(d, now, retention))
         undo.push((f) => { put(f.stats, agent).set(id, d) })
-        onOk.push((reply) => { local.set(agent, id, decodeStats(reply)) })
+        onOk.push((reply) => { wrote(agent, id, decodeVersioned(reply)) })
       }
     }
     for (const [agent, m] of batch.lastGood) {
@@ -224,26 +297,21 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     health: () => mode === 'ready' ? 'ready' : 'degraded',
     waitForHealth,
     resync,
+    flushUsage,
 
     async readStats (agent, profileIds) {
-      const r = await remote(async () => {
-        const pipe = client.pipeline()
-        for (const id of profileIds) pipe.hgetall(keys.stats(agent, id))
-        const res = await pipe.exec()
-        if (res === null) throw new Error('pipeline aborted')
-        return res.map(([err, reply]) => {
-          if (err !== null) throw err
-          return decodeStats(reply)
-        })
-      })
+      if (mode === 'ready' && marks.covers(agent, profileIds)) {
+        // Steady state: one GET confirms the mirror (auto-pipelined with the cursor and pin).
+        const v = await remote(() => client.get(verKey(agent)))
+        if (v === OFFLINE || marks.fresh(agent, profileIds, decodeVersion(v))) return local.read(agent, profileIds)
+      }
+      // The version and the hashes in one atomic read: a change in between cannot leave a
+      // stale mirror marked fresh.
+      const r = await remote(() => client.readStats(profileIds.length + 1, verKey(agent), ...profileIds.map((id) => keys.stats(agent, id))))
       if (r === OFFLINE) return local.read(agent, profileIds)
-      const out = new Map<string, UsageStats>()
-      profileIds.forEach((id, i) => {
-        const s = r[i]
-        local.set(agent, id, s)
-        if (s !== undefined) out.set(id, s)
-      })
-      return out
+      marks.read(agent, profileIds, decodeVersion(r[0]))
+      profileIds.forEach((id, i) => { mirror(agent, id, decodeStats(r[i + 1])) })
+      return local.read(agent, profileIds)
     },
 
     async nextCursor (agent, provider) {
@@ -256,23 +324,27 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     async recordFailure (agent, profileId, input: FailureInput) {
       const p = input.policy
       const base = p.billingBackoffMsByProvider[input.provider] ?? p.billingBackoffMs
-      const r = await remote(() => client.recordFailure(keys.stats(agent, profileId),
+      const r = await remote(() => client.recordFailure(keys.stats(agent, profileId), verKey(agent),
         arg(input.now), input.reason, input.scope, input.model, arg(positive(input.retryAfterMs)),
         arg(p.failureWindowMs), arg(base), arg(p.billingMaxMs), arg(retention)))
-      if (r !== OFFLINE) {
-        const stats = decodeStats(r) ?? {}
-        local.set(agent, profileId, stats)
-        return stats
-      }
+      if (r !== OFFLINE) return wrote(agent, profileId, decodeVersioned(r)) ?? {}
       const next = local.recordFailure(agent, profileId, input)
       dirty.failure(agent, profileId, input, next)
       return next
     },
 
     async recordSuccess (agent, profileId, provider, model, now) {
-      const r = await remote(() => client.recordSuccess(keys.stats(agent, profileId), keys.lastGood(agent), arg(now), provider, profileId, arg(retention), model))
+      const cur = local.get(agent, profileId)
+      if (mode === 'ready' && !closed && clean(cur) && local.agent(agent).lastGood.get(provider) === profileId) {
+        // The script would only move lastUsed: coalesce it. A failure another replica recorded
+        // since this replica's last read is not cleared — as if the success came first.
+        local.set(agent, profileId, { ...cur, lastUsed: Math.max(cur.lastUsed ?? 0, now) })
+        noteUsed(agent, profileId, now)
+        return
+      }
+      const r = await remote(() => client.recordSuccess(keys.stats(agent, profileId), verKey(agent), keys.lastGood(agent), arg(now), provider, profileId, arg(retention), model))
       if (r !== OFFLINE) {
-        local.set(agent, profileId, decodeStats(r))
+        wrote(agent, profileId, decodeVersioned(r))
         local.setLastGood(agent, provider, profileId)
         return
       }
@@ -282,17 +354,17 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     },
 
     async claimProbe (agent, profileId, model, now, ttlMs) {
-      const r = await remote(() => client.claimProbe(keys.stats(agent, profileId), arg(now), model, arg(ttlMs), arg(retention)))
+      const r = await remote(() => client.claimProbe(keys.stats(agent, profileId), verKey(agent), arg(now), model, arg(ttlMs), arg(retention)))
       if (r === OFFLINE) return local.claimProbe(agent, profileId, model, now, ttlMs)
-      local.set(agent, profileId, decodeStats(r.slice(1)))
+      wrote(agent, profileId, decodeVersioned(r, 1))
       return r[0] === '1'
     },
 
     async clearCooldown (agent, profileId) {
       const now = clock()
-      const r = await remote(() => client.clearCooldown(keys.stats(agent, profileId), arg(now), arg(retention)))
+      const r = await remote(() => client.clearCooldown(keys.stats(agent, profileId), verKey(agent), arg(now), arg(retention)))
       if (r !== OFFLINE) {
-        local.set(agent, profileId, decodeStats(r))
+        wrote(agent, profileId, decodeVersioned(r))
         return
       }
       local.clearCooldown(agent, profileId)
@@ -333,6 +405,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       if (closed) return
       closed = true
       clearInterval(probe)
+      await flushUsage()
       try {
         await Promise.race([client.quit(), new Promise((_resolve, reject) => setTimeout(() => reject(new Error('quit timed out')), 1000).unref())])
       } catch {

@@ -7,6 +7,7 @@ import YAML from 'yaml'
 import { errorReason, transportReason, type FetchLike, REFRESH_TIMEOUT_MS } from './token-endpoints.ts'
 import { homeOf, type Env } from './external-cli.ts'
 import { RefreshError, type StoredToken } from './types.ts'
+import { COPILOT_EDITOR_HEADERS } from '../../providers/github-copilot.ts'
 
 export const COPILOT_PROVIDER = 'github-copilot'
 export const COPILOT_DISCOVERED_PROFILE = 'github-copilot:github'
@@ -14,12 +15,7 @@ export const COPILOT_TOKEN_URL = 'https://api.github.com/copilot_internal/v2/tok
 /** Env vars that already give `github-copilot:env` (builtin-providers.ts). */
 export const COPILOT_ENV_VARS: readonly string[] = ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN']
 
-/** Editor identity the token endpoint and the API expect. */
-export const COPILOT_EDITOR_HEADERS: Readonly<Record<string, string>> = {
-  'editor-version': 'vscode/1.107.0',
-  'editor-plugin-version': 'copilot-chat/0.35.0',
-  'user-agent': 'GitHubCopilotChat/0.35.0',
-}
+export { COPILOT_EDITOR_HEADERS }
 
 function isRecord (v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)

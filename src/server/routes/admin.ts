@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import { ForbiddenError, InvalidApiKeyError, InvalidRequestError, NotFoundError } from '../../errors.ts'
 import type { StateStore } from '../../state/types.ts'
-import { availability } from '../../routing/cooldown-policy.ts'
+import { profileState } from '../../routing/profile-view.ts'
 import { baseOrder } from '../../routing/profile-order.ts'
 import type { Clock } from '../../routing/types.ts'
 import { isLoopbackHost, presentedKey, secretEquals } from '../client-auth.ts'
@@ -117,27 +117,16 @@ async function statusOf (deps: AdminDeps, agent: string): Promise<unknown> {
     strategy: runtime.config.auth.strategy,
     providers,
     profiles: profiles.map((p) => {
-      const s = stats.get(p.id) ?? {}
-      const state = availability(s, '', now)
-      const c = p.credential
+      const s = stats.get(p.id)
+      const view = profileState(p, s, now)
       return {
-        id: p.id,
-        provider: p.provider,
-        type: p.type,
-        source: p.source,
-        usable: p.usable,
-        unusableReason: p.unusableReason ?? null,
-        email: c !== undefined && 'email' in c && typeof c.email === 'string' ? c.email : null,
-        expires: c?.type === 'oauth' ? c.expires : c?.type === 'token' ? (c.expires ?? null) : null,
-        state: s.disabledUntil !== undefined && s.disabledUntil > now ? 'disabled' : state.state === 'cooling' ? 'cooldown' : state.state === 'probe' ? 'probe' : 'ok',
-        cooldownUntil: s.cooldownUntil ?? null,
-        cooldownReason: s.cooldownReason ?? null,
-        disabledUntil: s.disabledUntil ?? null,
-        disabledReason: s.disabledReason ?? null,
-        errorCount: s.errorCount ?? 0,
-        failureCounts: s.failureCounts ?? {},
-        lastUsed: s.lastUsed ?? null,
-        modelCooldowns: Object.fromEntries(Object.entries(s.modelCooldowns ?? {}).map(([m, e]) => [m, { until: e.until, errorCount: e.errorCount }])),
+        ...view,
+        state: view.state === 'ok' && view.halfOpen ? 'probe' : view.state,
+        cooldownUntil: s?.cooldownUntil ?? null,
+        cooldownReason: s?.cooldownReason ?? null,
+        disabledUntil: s?.disabledUntil ?? null,
+        disabledReason: s?.disabledReason ?? null,
+        modelCooldowns: Object.fromEntries(Object.entries(s?.modelCooldowns ?? {}).map(([m, e]) => [m, { until: e.until, errorCount: e.errorCount }])),
       }
     }),
   }

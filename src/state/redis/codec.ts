@@ -97,3 +97,25 @@ export function decodePin (raw: unknown): { profileId: string, expires: number }
   if (expires === undefined || profileId === '') return undefined
   return { profileId, expires }
 }
+
+/** A `ver` value (GET reply or script header); a missing key is version 0. */
+export function decodeVersion (raw: unknown): number {
+  if (typeof raw === 'number') return raw
+  if (typeof raw !== 'string') return 0
+  const n = Number(raw)
+  return Number.isFinite(n) ? n : 0
+}
+
+export interface VersionedStats {
+  /** The agent's stats version right after the script ran. */
+  readonly version: number
+  /** The script itself moved the version (it changed something routing reads). */
+  readonly bumped: boolean
+  readonly stats: UsageStats | undefined
+}
+
+/** A stats script reply: `skip` leading values (claimProbe's claimed flag), [version, bumped], the flat hash. */
+export function decodeVersioned (raw: unknown, skip = 0): VersionedStats {
+  const list: readonly unknown[] = Array.isArray(raw) ? raw : []
+  return { version: decodeVersion(list[skip]), bumped: list[skip + 1] === '1', stats: decodeStats(list.slice(skip + 2)) }
+}

@@ -45,6 +45,8 @@ export interface Dirty {
    */
   cleared (agent: string, profileId: string, at: number, success: { model: string } | undefined): void
   lastGood (agent: string, provider: string, profileId: string): void
+  /** A use that changed nothing else (a coalesced lastUsed that did not reach Redis). */
+  used (agent: string, profileId: string, at: number): void
   pin (agent: string, session: string, pin: Pin): void
   empty (): boolean
   /** Hands out everything recorded so far and starts afresh. */
@@ -172,6 +174,10 @@ export function createDirty (): Dirty {
       inner(cur.stats, agent).set(profileId, d)
     },
     lastGood (agent, provider, profileId) { inner(cur.lastGood, agent).set(provider, profileId) },
+    used (agent, profileId, at) {
+      const d = delta(agent, profileId)
+      d.lastUsed = Math.max(d.lastUsed, at)
+    },
     pin (agent, session, pin) { inner(cur.pins, agent).set(session, pin) },
     empty: () => cur.stats.size === 0 && cur.lastGood.size === 0 && cur.pins.size === 0,
     take () {

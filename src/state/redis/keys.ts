@@ -3,6 +3,8 @@
 //   <prefix>{<agent>}:rr:<provider>    string round-robin cursor (INCR)
 //   <prefix>{<agent>}:pin:<session>    string session pin "<expiresMs>:<profileId>", PX ttl
 //   <prefix>{<agent>}:lastgood         hash   provider → profileId
+//   <prefix>{<agent>}:ver              string stats version: INCRed by every script that changes
+//                                      what routing reads (not lastUsed alone); no expiry
 // The `{<agent>}` hash tag puts all keys of one agent in one Redis Cluster slot, so every
 // script (each touches the keys of one agent only) is single-slot.
 import { ConfigError } from '../../errors.ts'
@@ -13,6 +15,7 @@ export interface Keys {
   cursor (agent: string, provider: string): string
   pin (agent: string, session: string): string
   lastGood (agent: string): string
+  version (agent: string): string
   /** SCAN MATCH pattern covering every key under the prefix. */
   pattern (): string
 }
@@ -36,6 +39,7 @@ export function createKeys (prefix: string): Keys {
     cursor: (agent, provider) => `${base(agent)}rr:${provider}`,
     pin: (agent, session) => `${base(agent)}pin:${session}`,
     lastGood: (agent) => `${base(agent)}lastgood`,
+    version: (agent) => `${base(agent)}ver`,
     pattern: () => `${globEscape(prefix)}*`,
   }
 }

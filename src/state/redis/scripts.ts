@@ -4,25 +4,38 @@
 // in KEYS, values in ARGV; time is the caller's clock (ARGV), never Redis TIME, so the memory
 // and redis stores compute the same deadlines for the same inputs. The math mirrors
 // src/routing/cooldown-policy.ts line by line; test/state/contract.ts holds them to it.
+//
+// Versioning: every stats script has the agent's `ver` key as KEYS[2] and, when it changed
+// anything routing reads (any field but lastUsed), INCRs it in the same atomic step. Replicas
+// keep a local mirror of the stats and re-read them only when `ver` moved (redis/mirror.ts).
+// Stats replies start with a header [version, bumped '1'|'0'] (claimProbe: [claimed, version,
+// bumped]) followed by the hash after the change, flat [field, value, …].
 import type { Redis, Result } from 'ioredis'
 
-/** Reply of the stats scripts: the hash after the change, flat [field, value, …]. */
+/** Reply of the stats scripts: a header (see above) and the hash after the change, flat. */
 export type FlatHash = string[]
+
+/** Reply of readStats: [version, flat hash of each stats key in order]. */
+export type VersionedRead = [string, ...string[][]]
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** KEYS stats · ARGV now reason scope model hintMs windowMs billingBaseMs billingMaxMs retentionMs */
-    recordFailure (stats: string, ...args: string[]): Result<FlatHash, Context>
-    /** KEYS stats lastgood · ARGV now provider profileId retentionMs model */
-    recordSuccess (stats: string, lastGood: string, ...args: string[]): Result<FlatHash, Context>
-    /** KEYS stats · ARGV now model ttlMs retentionMs → ['1'|'0', …hash] */
-    claimProbe (stats: string, ...args: string[]): Result<FlatHash, Context>
-    /** KEYS stats · ARGV now retentionMs → hash after clearing ([] when there was none) */
-    clearCooldown (stats: string, ...args: string[]): Result<FlatHash, Context>
+    /** KEYS stats ver · ARGV now reason scope model hintMs windowMs billingBaseMs billingMaxMs retentionMs */
+    recordFailure (stats: string, ver: string, ...args: string[]): Result<FlatHash, Context>
+    /** KEYS stats ver lastgood · ARGV now provider profileId retentionMs model */
+    recordSuccess (stats: string, ver: string, lastGood: string, ...args: string[]): Result<FlatHash, Context>
+    /** KEYS stats ver · ARGV now model ttlMs retentionMs → ['1'|'0', version, bumped, …hash] */
+    claimProbe (stats: string, ver: string, ...args: string[]): Result<FlatHash, Context>
+    /** KEYS stats ver · ARGV now retentionMs → header + hash after clearing (no fields when there was none) */
+    clearCooldown (stats: string, ver: string, ...args: string[]): Result<FlatHash, Context>
     /** KEYS cursor · ARGV ttlMs → the new cursor value */
     advanceCursor (cursor: string, ttlMs: string): Result<number, Context>
-    /** KEYS stats · ARGV see MERGE_STATS → hash after the merge */
-    mergeStats (stats: string, ...args: string[]): Result<FlatHash, Context>
+    /** KEYS stats ver · ARGV see MERGE_STATS → header + hash after the merge */
+    mergeStats (stats: string, ver: string, ...args: string[]): Result<FlatHash, Context>
+    /** numKeys, then KEYS ver stats… → [version, hash of each stats key], one atomic read */
+    readStats (numKeys: number, ver: string, ...stats: string[]): Result<VersionedRead, Context>
+    /** KEYS stats · ARGV at retentionMs → lastUsed = max(lastUsed, at) on an existing entry; no version bump */
+    touchUsed (stats: string, at: string, retentionMs: string): Result<number, Context>
   }
 }
 
@@ -46,7 +59,9 @@ do
   local flat = redis.call('HGETALL', key)
   for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
 end
-local function set(f, v) h[f] = v; changed[f] = true end
+local function set(f, v)
+  if h[f] ~= v then h[f] = v; changed[f] = true end
+end
 local function del(f) if h[f] ~= nil then h[f] = nil; changed[f] = true end end
 local function is_fc(f) return string.sub(f, 1, 3) == 'fc:' end
 local function is_model(f) return string.sub(f, 1, 2) == 'm:' end
@@ -97,10 +112,31 @@ local function commit(now, floor, retention)
   local cur = redis.call('PTTL', key)
   if cur == -1 or cur < ttl then redis.call('PEXPIRE', key, ttl) end
 end
-local function reply()
-  local out = {}
+-- the header values first, then the hash
+local function reply(...)
+  local out = { ... }
   for f, v in pairs(h) do out[#out + 1] = f; out[#out + 1] = v end
   return out
+end
+local function version()
+  return redis.call('GET', KEYS[2]) or '0'
+end
+-- A version key that is created (first change, or after a flush or data loss) starts at the
+-- server's time in microseconds, so a re-created counter never repeats a value a replica
+-- may still hold for its mirror.
+local function bump()
+  if redis.call('EXISTS', KEYS[2]) == 0 then
+    local t = redis.call('TIME')
+    redis.call('SET', KEYS[2], t[1] .. string.sub('00000' .. t[2], -6))
+  end
+  return string.format('%.0f', redis.call('INCR', KEYS[2]))
+end
+-- lastUsed alone does not change routing (round-robin ignores it; LRU may lag, see mirror.ts)
+local function finish()
+  for f in pairs(changed) do
+    if f ~= 'lastUsed' then return bump(), '1' end
+  end
+  return version(), '0'
 end
 `
 
@@ -143,7 +179,7 @@ else
   return redis.error_reply('unknown cooldown scope ' .. tostring(scope))
 end
 commit(now, window, retention)
-return reply()
+return reply(finish())
 `
 
 /**
@@ -158,8 +194,8 @@ if now >= pos(h.lastFailureAt) then clear_profile() end
 if now >= pos(h['m:' .. model .. ':at']) then del_model(model) end
 set('lastUsed', fmt(math.max(now, pos(h.lastUsed))))
 commit(now, 0, retention)
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-return reply()
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+return reply(finish())
 `
 
 /** availability() + claimProbe(): one winner per ended cooldown until the claim runs out. */
@@ -176,26 +212,20 @@ if untilAt > 0 and untilAt <= now then
     scope = 'model'
   end
 end
-local out
-if scope == nil then
-  out = reply()
-  table.insert(out, 1, '0')
-  return out
-end
+if scope == nil then return reply('0', version(), '0') end
 local claim = fmt(now + math.max(1, ttl))
 if scope == 'profile' then set('probeUntil', claim) else set(p .. 'probe', claim) end
 commit(now, 0, retention)
-out = reply()
-table.insert(out, 1, '1')
-return out
+local v, bumped = finish()
+return reply('1', v, bumped)
 `
 
 /** clearCooldown(); a profile without an entry stays without one. */
 const CLEAR_COOLDOWN = `${PRELUDE}
-if next(h) == nil then return {} end
+if next(h) == nil then return reply(version(), '0') end
 clear_cooldowns()
 commit(tonumber(ARGV[1]), 0, tonumber(ARGV[2]))
-return reply()
+return reply(finish())
 `
 
 const ADVANCE_CURSOR = `
@@ -272,16 +302,41 @@ for _, m in ipairs(deltas) do
   if at > rat then set(p .. 'at', fmt(at)) end
 end
 commit(now, window, retention)
-return reply()
+return reply(finish())
+`
+
+/** The version and every requested stats hash in one atomic step (no change between them). */
+const READ_STATS = `
+local out = { redis.call('GET', KEYS[1]) or '0' }
+for i = 2, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
+return out
+`
+
+/**
+ * The coalesced lastUsed of successes that changed nothing else (redis-store.ts): only ever
+ * moves forward, keeps the entry alive like a success does, and does not bump the version.
+ * An entry that is gone (expired, deleted) is not re-created for a timestamp.
+ */
+const TOUCH_USED = `
+local key, at, retention = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+if redis.call('EXISTS', key) == 0 then return 0 end
+local cur = tonumber(redis.call('HGET', key, 'lastUsed'))
+if cur == nil or cur < at then redis.call('HSET', key, 'lastUsed', string.format('%.17g', at)) end
+local ttl = redis.call('PTTL', key)
+if ttl == -1 or ttl < retention then redis.call('PEXPIRE', key, math.floor(retention)) end
+return 1
 `
 
 export const SCRIPTS = {
-  recordFailure: { numberOfKeys: 1, lua: RECORD_FAILURE },
-  recordSuccess: { numberOfKeys: 2, lua: RECORD_SUCCESS },
-  claimProbe: { numberOfKeys: 1, lua: CLAIM_PROBE },
-  clearCooldown: { numberOfKeys: 1, lua: CLEAR_COOLDOWN },
+  recordFailure: { numberOfKeys: 2, lua: RECORD_FAILURE },
+  recordSuccess: { numberOfKeys: 3, lua: RECORD_SUCCESS },
+  claimProbe: { numberOfKeys: 2, lua: CLAIM_PROBE },
+  clearCooldown: { numberOfKeys: 2, lua: CLEAR_COOLDOWN },
   advanceCursor: { numberOfKeys: 1, lua: ADVANCE_CURSOR },
-  mergeStats: { numberOfKeys: 1, lua: MERGE_STATS },
+  mergeStats: { numberOfKeys: 2, lua: MERGE_STATS },
+  // Variable key count: the caller passes it first.
+  readStats: { lua: READ_STATS },
+  touchUsed: { numberOfKeys: 1, lua: TOUCH_USED },
 } as const
 
 /** Defines every script on a connection (once per client; ioredis loads them lazily). */

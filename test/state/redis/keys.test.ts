@@ -19,7 +19,8 @@ t.test('every key of an agent carries the agent as its hash tag', async (t) => {
   t.equal(k.cursor('default', 'anthropic'), 'rotor:{default}:rr:anthropic')
   t.equal(k.pin('default', 'sess-{1}'), 'rotor:{default}:pin:sess-{1}')
   t.equal(k.lastGood('default'), 'rotor:{default}:lastgood')
-  const keys = [k.stats('a', 'x'), k.cursor('a', 'p'), k.pin('a', '{evil}'), k.lastGood('a')]
+  t.equal(k.version('default'), 'rotor:{default}:ver')
+  const keys = [k.stats('a', 'x'), k.cursor('a', 'p'), k.pin('a', '{evil}'), k.lastGood('a'), k.version('a')]
   t.strictSame(new Set(keys.map(hashTag)), new Set(['a']))
   t.equal(hashTag(k.stats('we{ir}d%', 'x')), 'we%7Bir%7Dd%25', 'braces in an agent name cannot break the tag')
   t.not(hashTag(k.stats('a%7Bb', 'x')), hashTag(k.stats('a{b', 'x')), 'and the escape is unambiguous')
@@ -46,12 +47,13 @@ t.test('in Redis every key lives under the prefix, in the agent slot, and expire
   t.teardown(() => c.disconnect())
   await c.connect()
   const keys = [...(await dumpKeys(url, prefix)).keys()]
-  t.equal(keys.length, 6, keys.join(', '))
+  t.equal(keys.length, 7, keys.join(', '))
   for (const key of keys) {
     t.ok(key.startsWith(prefix), key)
     t.equal(hashTag(key), 'main', `${key} is in the agent's slot`)
     const ttl = await c.pttl(key)
     if (key.endsWith(':lastgood')) t.equal(ttl, -1, 'lastGood is kept (one field per provider)')
+    else if (key.endsWith(':ver')) t.equal(ttl, -1, 'the stats version is kept (a re-created one would restart its count)')
     else t.ok(ttl > 0, `${key} expires (${ttl} ms)`)
   }
   const disabled = await c.pttl(store.keys.stats('main', 'p:b'))

@@ -64,8 +64,8 @@ export async function cliHome (t: Test, opts: { gateway?: boolean, env?: NodeJS.
   }
 }
 
-/** Polls `check` until it returns a value (≤ timeoutMs, 100 ms apart); undefined on timeout. */
-export async function until<T> (check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T | undefined> {
+/** Polls `check` until it returns a value (≤ timeoutMs, 100 ms apart; each check may start a CLI process, slow under load); undefined on timeout. */
+export async function until<T> (check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await check()

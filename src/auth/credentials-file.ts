@@ -1,12 +1,16 @@
 // One agent's auth-profiles.json: cached reads with cheap change detection, locked atomic updates.
-import { randomBytes } from 'node:crypto'
 import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync, mkdirSync, type Stats } from 'node:fs'
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { lock } from 'proper-lockfile'
 import { CorruptCredentialsError } from '../errors.ts'
 import type { Clock } from '../routing/types.ts'
+import { tmpPathFor, writeFileAtomic } from '../util/atomic-file.ts'
+import { isRecord } from '../util/json.ts'
 import type { AuthProfilesFile, Credential, UsageStats } from './types.ts'
+
+// Kept here too: callers and tests know it as part of the credentials file API.
+export { writeJsonAtomic } from '../util/atomic-file.ts'
 
 export interface CredentialsFileOptions {
   /** Called when read() or update() finds content written by someone else (not by this instance). */
@@ -43,10 +47,6 @@ const CREDENTIAL_TYPES = new Set(['api_key', 'oauth', 'token'])
 
 export function emptyAuthProfiles (): AuthProfilesFile {
   return { version: 1, profiles: {} }
-}
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 function finite (v: unknown): v is number {
@@ -142,43 +142,6 @@ function deepFreeze<T> (v: T): T {
     for (const x of Object.values(v)) deepFreeze(x)
   }
   return v
-}
-
-function tmpPathFor (path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
-}
-
-/**
- * Writes `data` as pretty JSON via a temp file in the same directory (fsync, then rename), so
- * readers see the old or the new file, never a partial one. Parent dirs are created 0700.
- */
-export async function writeJsonAtomic (path: string, data: unknown, mode = 0o600): Promise<void> {
-  await writeTextAtomic(path, JSON.stringify(data, null, 2) + '\n', mode)
-}
-
-async function writeTextAtomic (path: string, text: string, mode: number): Promise<void> {
-  const dir = dirname(path)
-  await mkdir(dir, { recursive: true, mode: 0o700 })
-  const tmp = tmpPathFor(path)
-  try {
-    const fh = await open(tmp, 'wx', mode)
-    try {
-      await fh.writeFile(text, 'utf8')
-      await fh.chmod(mode) // open()'s mode is filtered by the umask
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, path)
-  } catch (err) {
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  // Make the rename itself durable; not supported everywhere (e.g. Windows), so best effort.
-  try {
-    const dh = await open(dir, 'r')
-    try { await dh.sync() } finally { await dh.close() }
-  } catch {}
 }
 
 /** Creates `{version:1, profiles:{}}` unless a file exists; link() makes it exclusive and never partial. */
@@ -314,7 +277,7 @@ export function openCredentialsFile (path: string, options: CredentialsFileOptio
       }
       const external = cache === undefined || cache.sig !== sigBefore
       if (mutator(file) === false) return adopt(sigBefore, file, external && cache !== undefined)
-      await writeTextAtomic(path, serialize(file), 0o600)
+      await writeFileAtomic(path, serialize(file), 0o600)
       // Still under the lock, so no cooperating writer can slip in between rename and stat.
       const sigAfter = signature(await stat(path))
       lastCheck = clock()

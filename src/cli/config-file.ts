@@ -1,13 +1,14 @@
 // Edits of the main config file by the CLI. Works on the file as parsed, before `${VAR}`
 // substitution, so references stay references. JSON5 comments are lost on rewrite (the
 // file is written back as pretty JSON, which is valid JSON5); YAML stays YAML.
-import { randomBytes } from 'node:crypto'
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs'
-import { open, rename, unlink } from 'node:fs/promises'
-import { basename, dirname, extname, join } from 'node:path'
+import { unlink } from 'node:fs/promises'
+import { dirname, extname, join } from 'node:path'
 import YAML from 'yaml'
 import { lock } from 'proper-lockfile'
 import { findConfigPath, parseConfigText, resolveConfig, substituteEnv, validateConfig } from '../config/index.ts'
+import { writeFileAtomic } from '../util/atomic-file.ts'
+import { isRecord } from '../util/json.ts'
 import { CliError, type CliContext } from './context.ts'
 
 export type RawConfig = Record<string, unknown>
@@ -17,10 +18,6 @@ const VAR_REF = /\$\$\{[A-Z_][A-Z0-9_]*\}|\$\{([A-Z_][A-Z0-9_]*)\}/g
 /** The file commands edit: the one the gateway loads, else `$ROTOR_HOME/rotor.json` (created). */
 export function configFilePath (ctx: CliContext): string {
   return findConfigPath({ cliPath: ctx.configPath, env: ctx.env, home: ctx.home }) ?? join(ctx.home, 'rotor.json')
-}
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** The raw parsed file, `{}` when it does not exist. */
@@ -75,24 +72,6 @@ function render (raw: RawConfig, path: string): string {
   return ext === '.yaml' || ext === '.yml' ? YAML.stringify(raw) : JSON.stringify(raw, null, 2) + '\n'
 }
 
-async function writeTextAtomic (path: string, text: string, mode: number): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
-  try {
-    const fh = await open(tmp, 'wx', mode)
-    try {
-      await fh.writeFile(text, 'utf8')
-      await fh.chmod(mode)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(tmp, path)
-  } catch (err) {
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-}
-
 /** Creates an empty file so it can be locked; a concurrent creator wins harmlessly. */
 function ensureFile (path: string): boolean {
   try { statSync(path); return false } catch {}
@@ -129,7 +108,7 @@ export async function updateRawConfig (ctx: CliContext, mutate: (raw: RawConfig)
     if (mutate(raw) === false) return { path, raw, changed: false }
     checkRawConfig(raw, path, ctx)
     const mode = statSync(path).mode & 0o777
-    await writeTextAtomic(path, render(raw, path), created ? 0o600 : mode)
+    await writeFileAtomic(path, render(raw, path), created ? 0o600 : mode)
     written = true
     return { path, raw, changed: true }
   } finally {

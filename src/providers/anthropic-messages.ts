@@ -1,13 +1,13 @@
 // Anthropic Messages family (api "anthropic-messages"): OpenAI-shaped requests in, OpenAI-shaped
-// bytes out. Translation lives in ./anthropic/; this file does auth headers and the I/O around
-// one attempt: the stream is read only until its first translated chunk exists (an `error`
-// event before that still fails over), then handed over as a pull-based iterator.
-import { createParser } from 'eventsource-parser'
-import { classifyHttp, classifyTransportError, safeMessage } from '../routing/classify.ts'
+// bytes out. Translation lives in ./anthropic/; this file does auth headers and the endpoint;
+// ./translated-stream.ts does the I/O around the answer (an `error` event before the first
+// translated chunk still fails over).
+import { safeMessage } from '../routing/classify.ts'
 import { toAnthropicRequest } from './anthropic/request.ts'
 import { fromAnthropicResponse } from './anthropic/response.ts'
 import { AnthropicStreamTranslator, UpstreamStreamError } from './anthropic/stream.ts'
-import { endpoint, jsonHeaders, sendAttempt, type RawSuccess } from './http-attempt.ts'
+import { endpoint, headerKey, jsonHeaders, sendAttempt, setDefaultHeader, type RawSuccess } from './http-attempt.ts'
+import { jsonCompletion, streamErrorFailure, translatedStream, wantsUsage, type Failure } from './translated-stream.ts'
 import type { AttemptCredential, AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
 export const ANTHROPIC_VERSION = '2023-06-01'
@@ -34,8 +34,6 @@ const ERROR_STATUS: Readonly<Record<string, number>> = {
   overloaded_error: 529,
 }
 
-const MAX_JSON_BODY = 64 * 1024 * 1024
-
 export interface AnthropicAdapterOptions {
   /** Clock for `created`; defaults to Date.now. */
   readonly now?: () => number
@@ -48,25 +46,18 @@ export function usesBearer (credential: AttemptCredential): boolean {
   return credential.type === 'oauth' || credential.type === 'token'
 }
 
-function findKey (headers: Record<string, string>, name: string): string | undefined {
-  for (const k of Object.keys(headers)) if (k.toLowerCase() === name) return k
-  return undefined
-}
-
 export function anthropicHeaders (req: AttemptRequest, bearer: boolean): Record<string, string> {
   const { credential } = req
   const auth: Record<string, string> = credential.type === 'none' || credential.secret === ''
     ? {}
     : bearer ? { authorization: `Bearer ${credential.secret}` } : { 'x-api-key': credential.secret }
   const headers = jsonHeaders(req, auth)
-  if (findKey(headers, 'anthropic-version') === undefined) headers['anthropic-version'] = ANTHROPIC_VERSION
+  setDefaultHeader(headers, 'anthropic-version', ANTHROPIC_VERSION)
   if (!bearer) return headers
-  const stray = findKey(headers, 'x-api-key')
+  const stray = headerKey(headers, 'x-api-key')
   if (stray !== undefined) delete headers[stray]
-  for (const [k, v] of Object.entries(CLAUDE_CODE_HEADERS)) {
-    if (findKey(headers, k) === undefined) headers[k] = v
-  }
-  const betaKey = findKey(headers, 'anthropic-beta') ?? 'anthropic-beta'
+  for (const [k, v] of Object.entries(CLAUDE_CODE_HEADERS)) setDefaultHeader(headers, k, v)
+  const betaKey = headerKey(headers, 'anthropic-beta') ?? 'anthropic-beta'
   const betas = (headers[betaKey] ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '')
   for (const b of OAUTH_BETAS) if (!betas.includes(b)) betas.push(b)
   headers[betaKey] = betas.join(',')
@@ -95,127 +86,25 @@ export function createAnthropicMessagesAdapter (opts: AnthropicAdapterOptions = 
 }
 
 /** Classifies an upstream `error` event that arrived before any output, as if it were the HTTP error. */
-export function streamErrorOutcome (err: UpstreamStreamError): Exclude<AttemptResult, { kind: 'ok' }> {
-  const outcome = classifyHttp(ERROR_STATUS[err.errorType] ?? 500, {}, err.raw)
-  return { ...outcome, message: `stream error ${err.errorType}: ${safeMessage(err.message)}` }
+export function streamErrorOutcome (err: UpstreamStreamError): Failure {
+  return streamErrorFailure(ERROR_STATUS[err.errorType] ?? 500, err.raw, err.errorType, err.message)
 }
 
-function transportOutcome (err: unknown, req: AttemptRequest): Exclude<AttemptResult, { kind: 'ok' }> {
-  return classifyTransportError(err, { firstByteTimeout: false, clientAborted: req.signal.aborted })
+function jsonResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
+  return jsonCompletion(req, raw, {
+    tooLarge: 'Anthropic response body is too large',
+    notJson: 'Anthropic returned a body that is not JSON',
+    convert: (json) => fromAnthropicResponse(json, { created, model: req.model.id }),
+  })
 }
 
-const emptyRest: AsyncIterable<Buffer> = {
-  [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
-}
-
-async function jsonResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
-  const parts: Buffer[] = [raw.first]
-  let size = raw.first.length
-  try {
-    for await (const chunk of raw.rest) {
-      size += chunk.length
-      if (size > MAX_JSON_BODY) throw new Error('Anthropic response body is too large')
-      parts.push(chunk)
-    }
-  } catch (err) {
-    raw.close()
-    return transportOutcome(err, req)
-  }
-  raw.close()
-  let json: unknown
-  try { json = JSON.parse(Buffer.concat(parts).toString('utf8')) } catch {
-    return { kind: 'failure', reason: 'unknown', status: raw.status, message: 'Anthropic returned a body that is not JSON' }
-  }
-  const result = fromAnthropicResponse(json, { created, model: req.model.id })
-  if (result.kind === 'invalid') return { kind: 'failure', reason: 'unknown', status: raw.status, message: result.message }
-  return {
-    kind: 'ok',
-    status: raw.status,
-    contentType: 'application/json',
-    first: Buffer.from(JSON.stringify(result.completion)),
-    rest: emptyRest,
-    ttfbMs: raw.ttfbMs,
-    close: raw.close,
-  }
-}
-
-interface SseEvent { readonly event: string | undefined, readonly data: string }
-
-/** SSE framing over raw chunks: multi-byte characters and events may be split anywhere. */
-function eventReader (): { feed: (chunk: Buffer) => SseEvent[], end: () => SseEvent[] } {
-  const decoder = new TextDecoder()
-  let events: SseEvent[] = []
-  const parser = createParser({ onEvent: (e) => { events.push({ event: e.event, data: e.data }) } })
-  const take = (): SseEvent[] => { const out = events; events = []; return out }
-  return {
-    feed: (chunk) => { parser.feed(decoder.decode(chunk, { stream: true })); return take() },
-    // A final event without its blank line still counts.
-    end: () => { parser.feed(decoder.decode() + '\n\n'); return take() },
-  }
-}
-
-/** Output of one upstream chunk: translated text, and the error that cut it short, if any. */
-interface Piece { out: string, error: unknown, done: boolean }
-
-function translate (tr: AnthropicStreamTranslator, events: SseEvent[], done: boolean): Piece {
-  let out = ''
-  try {
-    for (const e of events) out += tr.push(e.event, e.data)
-    if (done) out += tr.end()
-  } catch (err) {
-    return { out, error: err, done }
-  }
-  return { out, error: undefined, done }
-}
-
-async function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
-  const streamOptions = req.body.stream_options
-  const includeUsage = typeof streamOptions === 'object' && streamOptions !== null &&
-    (streamOptions as Record<string, unknown>).include_usage === true
-  const tr = new AnthropicStreamTranslator({ includeUsage, created, model: req.model.id })
-  const reader = eventReader()
-  const upstream = raw.rest[Symbol.asyncIterator]()
-  const pull = async (): Promise<Piece> => {
-    const step = await upstream.next()
-    return step.done === true ? translate(tr, reader.end(), true) : translate(tr, reader.feed(step.value), false)
-  }
-
-  // Before the first output nothing is committed: every problem is an outcome the gateway can fail over on.
-  let piece = translate(tr, reader.feed(raw.first), false)
-  try {
-    while (piece.error === undefined && piece.out === '' && !piece.done) piece = await pull()
-  } catch (err) {
-    raw.close()
-    return transportOutcome(err, req)
-  }
-  if (piece.error !== undefined || piece.out === '') {
-    raw.close()
-    const err = piece.error
-    if (err instanceof UpstreamStreamError) return streamErrorOutcome(err)
-    const message = err instanceof Error ? err.message : 'Anthropic stream ended without output'
-    return { kind: 'failure', reason: 'unknown', status: raw.status, message: safeMessage(message) }
-  }
-
-  const first = Buffer.from(piece.out)
-  const rest: AsyncIterable<Buffer> = piece.done
-    ? emptyRest
-    : (async function * (): AsyncGenerator<Buffer> {
-        for (;;) {
-          const p = await pull()
-          if (p.out !== '') yield Buffer.from(p.out)
-          // After commit an upstream error ends the stream; the gateway sends it as the SSE error event.
-          if (p.error instanceof UpstreamStreamError) throw new Error(safeMessage(p.error.message))
-          if (p.error !== undefined) throw p.error
-          if (p.done) return
-        }
-      })()
-  return {
-    kind: 'ok',
-    status: raw.status,
-    contentType: 'text/event-stream',
-    first,
-    rest,
-    ttfbMs: raw.ttfbMs,
-    close: raw.close,
-  }
+function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
+  const tr = new AnthropicStreamTranslator({ includeUsage: wantsUsage(req.body), created, model: req.model.id })
+  return translatedStream(req, raw, tr, {
+    // Read on to the upstream EOF after message_stop.
+    stopWhenFinished: false,
+    earlyError: (err) => err instanceof UpstreamStreamError ? streamErrorOutcome(err) : undefined,
+    lateError: (err) => err instanceof UpstreamStreamError ? new Error(safeMessage(err.message)) : undefined,
+    emptyMessage: 'Anthropic stream ended without output',
+  })
 }

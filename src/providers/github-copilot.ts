@@ -4,8 +4,9 @@
 // `extra.baseUrl` = the token's `endpoints.api`) and the editor headers Copilot requires
 // (providers.md §11). Provider/model `headers` from config override every default here.
 import { randomUUID } from 'node:crypto'
-import { endpoint, jsonHeaders, passthroughBody, passthroughSuccess, sendAttempt } from './http-attempt.ts'
+import { endpoint, jsonHeaders, passthroughBody, passthroughSuccess, sendAttempt, setDefaultHeader } from './http-attempt.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
+import { isRecord } from '../util/json.ts'
 
 /** Editor identity the token exchange and the API both check (one copy, shared with auth/oauth). */
 export const COPILOT_EDITOR_HEADERS: Readonly<Record<string, string>> = {
@@ -19,15 +20,6 @@ export const COPILOT_HEADERS: Readonly<Record<string, string>> = {
   ...COPILOT_EDITOR_HEADERS,
   'copilot-integration-id': 'vscode-chat',
   'openai-intent': 'conversation-panel',
-}
-
-function findKey (headers: Record<string, string>, name: string): string | undefined {
-  for (const k of Object.keys(headers)) if (k.toLowerCase() === name) return k
-  return undefined
-}
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /**
@@ -53,7 +45,7 @@ export function copilotHeaders (req: AttemptRequest): Record<string, string> {
   const headers = jsonHeaders(req, { authorization: `Bearer ${req.credential.secret}` })
   const defaults: Record<string, string> = { ...COPILOT_HEADERS, 'x-initiator': initiator(req.body), 'x-request-id': randomUUID() }
   if (hasImages(req.body)) defaults['copilot-vision-request'] = 'true'
-  for (const [k, v] of Object.entries(defaults)) if (findKey(headers, k) === undefined) headers[k] = v
+  for (const [k, v] of Object.entries(defaults)) setDefaultHeader(headers, k, v)
   return headers
 }
 

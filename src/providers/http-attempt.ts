@@ -123,6 +123,17 @@ async function readBounded (body: Dispatcher.ResponseData['body']): Promise<stri
   return Buffer.concat(parts).subarray(0, MAX_ERROR_BODY).toString('utf8')
 }
 
+/** The key under which `headers` holds `name` (lower case), whatever its case; undefined when absent. */
+export function headerKey (headers: Record<string, string>, name: string): string | undefined {
+  for (const k of Object.keys(headers)) if (k.toLowerCase() === name) return k
+  return undefined
+}
+
+/** Sets `name` unless a header of that name (in any case) is already there: config headers win. */
+export function setDefaultHeader (headers: Record<string, string>, name: string, value: string): void {
+  if (headerKey(headers, name) === undefined) headers[name] = value
+}
+
 /** Header map for a bearer-authenticated JSON POST, plus provider and model headers. */
 export function jsonHeaders (req: AttemptRequest, auth: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...req.provider.headers }

@@ -14,12 +14,16 @@
 import { randomUUID } from 'node:crypto'
 import { codexAccountId } from '../auth/oauth/jwt.ts'
 import type { ProviderDef } from '../config/types.ts'
-import { classifyHttp, classifyTransportError, safeMessage } from '../routing/classify.ts'
-import { endpoint, jsonHeaders, sendAttempt, type RawSuccess } from './http-attempt.ts'
+import { safeMessage } from '../routing/classify.ts'
+import { endpoint, headerKey, jsonHeaders, sendAttempt, setDefaultHeader, type RawSuccess } from './http-attempt.ts'
 import { toResponsesRequest, type ResponsesFlavour } from './responses/request.ts'
 import { fromResponsesObject } from './responses/response.ts'
-import { eventReader, type SseEvent } from './responses/sse.ts'
 import { ResponsesAggregator, ResponsesStreamTranslator, UpstreamResponsesError } from './responses/stream.ts'
+import { eventReader, type SseEvent } from './sse.ts'
+import {
+  completionSuccess, jsonCompletion, MAX_BODY, streamErrorFailure, transportOutcome, translatedStream, unknownFailure,
+  wantsUsage, type Failure,
+} from './translated-stream.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
 /** Headers the Codex backend expects besides auth and the account id (providers.md §2). */
@@ -28,8 +32,6 @@ export const CODEX_HEADERS: Readonly<Record<string, string>> = {
   originator: 'codex_cli_rs',
   'user-agent': 'codex_cli_rs/0.63.0 (rotor)',
 }
-
-const MAX_BODY = 64 * 1024 * 1024
 
 export interface ResponsesAdapterOptions {
   /** Clock for `created`; defaults to Date.now. */
@@ -49,28 +51,17 @@ export function responsesPath (provider: ProviderDef, flavour: ResponsesFlavour)
   return /\/codex\/?$/.test(provider.baseUrl) ? '/responses' : '/codex/responses'
 }
 
-function findKey (headers: Record<string, string>, name: string): string | undefined {
-  for (const k of Object.keys(headers)) if (k.toLowerCase() === name) return k
-  return undefined
-}
-
-function setDefault (headers: Record<string, string>, name: string, value: string): void {
-  if (findKey(headers, name) === undefined) headers[name] = value
-}
-
 export function codexHeaders (req: AttemptRequest, accountId: string, sessionId: string): Record<string, string> {
   const headers = jsonHeaders(req, { authorization: `Bearer ${req.credential.secret}` })
-  for (const [k, v] of Object.entries(CODEX_HEADERS)) setDefault(headers, k, v)
-  setDefault(headers, 'chatgpt-account-id', accountId)
-  setDefault(headers, 'session_id', sessionId)
+  for (const [k, v] of Object.entries(CODEX_HEADERS)) setDefaultHeader(headers, k, v)
+  setDefaultHeader(headers, 'chatgpt-account-id', accountId)
+  setDefaultHeader(headers, 'session_id', sessionId)
   // Codex always streams, whatever the client asked for.
-  const accept = findKey(headers, 'accept')
+  const accept = headerKey(headers, 'accept')
   if (accept !== undefined) delete headers[accept]
   headers.accept = 'text/event-stream'
   return headers
 }
-
-type Failure = Exclude<AttemptResult, { kind: 'ok' }>
 
 export function createOpenAIResponsesAdapter (opts: ResponsesAdapterOptions = {}): ProviderAdapter {
   const now = opts.now ?? Date.now
@@ -111,57 +102,16 @@ export function createOpenAIResponsesAdapter (opts: ResponsesAdapterOptions = {}
 
 /** An in-stream failure before any output, classified as if it were the HTTP error. */
 export function streamErrorOutcome (err: UpstreamResponsesError): Failure {
-  const outcome = classifyHttp(err.status, {}, err.raw)
-  return { ...outcome, message: `stream error ${err.code}: ${safeMessage(err.message)}` }
-}
-
-function transportOutcome (err: unknown, req: AttemptRequest): Failure {
-  return classifyTransportError(err, { firstByteTimeout: false, clientAborted: req.signal.aborted })
-}
-
-function unknownFailure (raw: RawSuccess, err: unknown, fallback: string): Failure {
-  const message = err instanceof Error ? err.message : fallback
-  return { kind: 'failure', reason: 'unknown', status: raw.status, message: safeMessage(message) }
-}
-
-const emptyRest: AsyncIterable<Buffer> = {
-  [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
-}
-
-function completionResult (raw: RawSuccess, response: unknown, req: AttemptRequest, created: number): AttemptResult {
-  const result = fromResponsesObject(response, { created, model: req.model.id })
-  if (result.kind === 'invalid') return { kind: 'failure', reason: 'unknown', status: raw.status, message: result.message }
-  return {
-    kind: 'ok',
-    status: raw.status,
-    contentType: 'application/json',
-    first: Buffer.from(JSON.stringify(result.completion)),
-    rest: emptyRest,
-    ttfbMs: raw.ttfbMs,
-    close: raw.close,
-  }
+  return streamErrorFailure(err.status, err.raw, err.code, err.message)
 }
 
 /** Plain OpenAI, non-stream: one JSON `response` object. */
-async function jsonResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
-  const parts: Buffer[] = [raw.first]
-  let size = raw.first.length
-  try {
-    for await (const chunk of raw.rest) {
-      size += chunk.length
-      if (size > MAX_BODY) throw new Error('Responses API answer is too large')
-      parts.push(chunk)
-    }
-  } catch (err) {
-    raw.close()
-    return transportOutcome(err, req)
-  }
-  raw.close()
-  let json: unknown
-  try { json = JSON.parse(Buffer.concat(parts).toString('utf8')) } catch {
-    return { kind: 'failure', reason: 'unknown', status: raw.status, message: 'Responses API returned a body that is not JSON' }
-  }
-  return completionResult(raw, json, req, created)
+function jsonResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
+  return jsonCompletion(req, raw, {
+    tooLarge: 'Responses API answer is too large',
+    notJson: 'Responses API returned a body that is not JSON',
+    convert: (json) => fromResponsesObject(json, { created, model: req.model.id }),
+  })
 }
 
 /** Codex, non-stream client: the whole upstream stream folded into one chat.completion. */
@@ -188,68 +138,16 @@ async function aggregateResult (req: AttemptRequest, raw: RawSuccess, created: n
   }
   raw.close()
   if (!agg.done) return { kind: 'failure', reason: 'unknown', status: raw.status, message: 'Responses stream ended before response.completed' }
-  return completionResult(raw, agg.result(), req, created)
+  return completionSuccess(raw, fromResponsesObject(agg.result(), { created, model: req.model.id }))
 }
 
-/** Output of one upstream chunk: translated text, and the error that cut it short, if any. */
-interface Piece { out: string, error: unknown, done: boolean }
-
-function translate (tr: ResponsesStreamTranslator, events: SseEvent[], done: boolean): Piece {
-  let out = ''
-  try {
-    for (const e of events) out += tr.push(e.event, e.data)
-    if (done) out += tr.end()
-  } catch (err) {
-    return { out, error: err, done }
-  }
-  return { out, error: undefined, done: done || tr.finished }
-}
-
-async function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
-  const so = req.body.stream_options
-  const includeUsage = typeof so === 'object' && so !== null && (so as Record<string, unknown>).include_usage === true
-  const tr = new ResponsesStreamTranslator({ includeUsage, created, model: req.model.id })
-  const reader = eventReader()
-  const upstream = raw.rest[Symbol.asyncIterator]()
-  const pull = async (): Promise<Piece> => {
-    const step = await upstream.next()
-    return step.done === true ? translate(tr, reader.end(), true) : translate(tr, reader.feed(step.value), false)
-  }
-
-  // Before the first output nothing is committed: every problem is an outcome the gateway can fail over on.
-  let piece = translate(tr, reader.feed(raw.first), false)
-  try {
-    while (piece.error === undefined && piece.out === '' && !piece.done) piece = await pull()
-  } catch (err) {
-    raw.close()
-    return transportOutcome(err, req)
-  }
-  if (piece.error !== undefined || piece.out === '') {
-    raw.close()
-    if (piece.error instanceof UpstreamResponsesError) return streamErrorOutcome(piece.error)
-    return unknownFailure(raw, piece.error, 'Responses stream ended without output')
-  }
-
-  const first = Buffer.from(piece.out)
-  const rest: AsyncIterable<Buffer> = piece.done
-    ? emptyRest
-    : (async function * (): AsyncGenerator<Buffer> {
-        for (;;) {
-          const p = await pull()
-          if (p.out !== '') yield Buffer.from(p.out)
-          // After commit an upstream failure ends the stream; the gateway sends it as the SSE error event.
-          if (p.error instanceof UpstreamResponsesError) throw new Error(`upstream ${p.error.code}: ${safeMessage(p.error.message)}`)
-          if (p.error !== undefined) throw p.error
-          if (p.done) return
-        }
-      })()
-  return {
-    kind: 'ok',
-    status: raw.status,
-    contentType: 'text/event-stream',
-    first,
-    rest,
-    ttfbMs: raw.ttfbMs,
-    close: raw.close,
-  }
+function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
+  const tr = new ResponsesStreamTranslator({ includeUsage: wantsUsage(req.body), created, model: req.model.id })
+  return translatedStream(req, raw, tr, {
+    // Nothing useful follows response.completed.
+    stopWhenFinished: true,
+    earlyError: (err) => err instanceof UpstreamResponsesError ? streamErrorOutcome(err) : undefined,
+    lateError: (err) => err instanceof UpstreamResponsesError ? new Error(`upstream ${err.code}: ${safeMessage(err.message)}`) : undefined,
+    emptyMessage: 'Responses stream ended without output',
+  })
 }

@@ -2,6 +2,7 @@
 // providers.md §13). Pure: status, headers and body text in; no I/O.
 import { maskSecret } from '../auth/mask.ts'
 import type { Decision, Outcome } from './types.ts'
+import { isRecord } from '../util/json.ts'
 
 export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
 export type FailureOutcome = Extract<Outcome, { kind: 'failure' }>
@@ -101,10 +102,6 @@ export function retryAfterFromHeaders (headers: HttpHeaders, now?: number): numb
   if (exhausted.length > 0) return Math.max(...exhausted)
   if (all.length > 0) return Math.min(...all)
   return undefined
-}
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 interface ParsedBody { readonly message: string | undefined, readonly hintMs: number | undefined }

@@ -3,7 +3,7 @@
 // token endpoint at the interval the server asks for. Endpoints can be overridden.
 import { errorReason } from '../oauth/token-endpoints.ts'
 import type { OAuthCredential, TokenCredential } from '../types.ts'
-import { accessToken, expectJson, expiresAt, request, str } from './http.ts'
+import { accessToken, expectJson, expiresAt, oauthTokens, request, str } from './http.ts'
 import { createPkce } from './pkce.ts'
 import { LoginError, type FlowDeps, type LoginResult } from './types.ts'
 
@@ -148,11 +148,7 @@ export async function loginQwenPortal (opts: QwenLoginOptions): Promise<LoginRes
   const t = now()
   const resourceUrl = str(json.resource_url)
   const credential: OAuthCredential = {
-    type: 'oauth',
-    provider: 'qwen-portal',
-    access,
-    refresh: str(json.refresh_token) ?? '',
-    expires: expiresAt(json, t, t + 3_600_000),
+    ...oauthTokens('qwen-portal', json, access, expiresAt(json, t, t + 3_600_000)),
     ...(resourceUrl !== undefined ? { resourceUrl } : {}),
   }
   return { profileId: 'qwen-portal:default', credential }

@@ -1,7 +1,9 @@
 // The few HTTP calls a login makes (token, device-code and userinfo endpoints), with errors
 // that name the endpoint's OAuth error and never echo a token.
 import { errorReason, transportReason, type FetchLike } from '../oauth/token-endpoints.ts'
+import type { OAuthCredential } from '../types.ts'
 import { LoginError, type FlowDeps } from './types.ts'
+import { isRecord } from '../../util/json.ts'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 
@@ -11,10 +13,6 @@ export interface JsonReply {
   /** The parsed body; undefined when it was not JSON. */
   readonly json: Record<string, unknown> | undefined
   readonly text: string
-}
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 export function str (v: unknown): string | undefined {
@@ -73,4 +71,9 @@ export function accessToken (json: Record<string, unknown>, what: string): strin
   const access = str(json.access_token)
   if (access === undefined) throw new LoginError(`${what} failed: the answer has no access_token`)
   return access
+}
+
+/** The token part of a login's oauth credential; logins add their own fields after it. */
+export function oauthTokens (provider: string, json: Record<string, unknown>, access: string, expires: number): OAuthCredential {
+  return { type: 'oauth', provider, access, refresh: str(json.refresh_token) ?? '', expires }
 }

@@ -6,8 +6,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { OAuthCredential } from '../types.ts'
 import { codexAccountId, decodeJwtPayload, jwtExpiryMs } from '../oauth/jwt.ts'
 import { startCallbackServer, type CallbackServer } from './callback-server.ts'
-import { accessToken, expectJson, expiresAt, request, str } from './http.ts'
+import { accessToken, expectJson, expiresAt, oauthTokens, request, str } from './http.ts'
 import { LoginError, type FlowDeps, type LoginIO, type LoginResult } from './types.ts'
+import { isRecord } from '../../util/json.ts'
 
 export interface Pkce { readonly verifier: string, readonly challenge: string }
 
@@ -18,10 +19,6 @@ export function createPkce (): Pkce {
 
 export function randomState (): string {
   return randomBytes(24).toString('base64url')
-}
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 // ---- endpoints -------------------------------------------------------------------------------
@@ -147,10 +144,44 @@ async function waitForCode (io: LoginIO, server: CallbackServer | undefined, sta
   }
 }
 
-async function withCallback<T> (redirectUri: string, state: string, manual: boolean, run: (server: CallbackServer | undefined) => Promise<T>): Promise<T> {
-  const server = manual ? undefined : await startCallbackServer(redirectUri, state)
+interface LoopbackLogin {
+  readonly endpoints: { readonly authorizeUrl: string, readonly clientId: string, readonly scope: string, readonly redirectUri: string }
+  /** Skip the callback server: the user pastes the redirect URL. */
+  readonly manual: boolean
+  /** What the URL is for, e.g. "sign in with ChatGPT". */
+  readonly action: string
+  /** Authorize-URL parameters after response_type, client_id, redirect_uri and scope, in order. */
+  readonly params: (pkce: Pkce, state: string) => Record<string, string>
+  /** Without a callback server, say how to find the redirect URL. */
+  readonly explainPaste?: boolean
+}
+
+/**
+ * The browser half of a login whose IdP redirects to a loopback callback: the authorize URL,
+ * then the code from the callback or the user's paste. `exchange` runs while the callback
+ * server is still up.
+ */
+async function loopbackLogin<T> (io: LoginIO, login: LoopbackLogin, exchange: (code: string, redirectUri: string, pkce: Pkce) => Promise<T>): Promise<T> {
+  const ep = login.endpoints
+  const pkce = createPkce()
+  const state = randomState()
+  const server = login.manual ? undefined : await startCallbackServer(ep.redirectUri, state)
   try {
-    return await run(server)
+    const redirectUri = server?.redirectUri ?? ep.redirectUri
+    const url = authorizeUrl(ep.authorizeUrl, {
+      response_type: 'code',
+      client_id: ep.clientId,
+      redirect_uri: redirectUri,
+      scope: ep.scope,
+      ...login.params(pkce, state),
+    })
+    await show(io, login.action, url)
+    if (server === undefined && login.explainPaste === true) {
+      io.print(`Nothing listens on ${redirectUri}: after sign-in, copy the address of the page the browser lands on.`)
+    }
+    const code = await waitForCode(io, server,
+      state, server === undefined ? 'Paste the redirect URL: ' : 'Waiting for the browser… (or paste the redirect URL here): ')
+    return await exchange(code, redirectUri, pkce)
   } finally {
     await server?.close()
   }
@@ -194,11 +225,7 @@ export async function loginAnthropic (opts: AnthropicLoginOptions): Promise<Logi
   const t = now()
   const email = isRecord(json.account) ? str(json.account.email_address) : undefined
   const credential: OAuthCredential = {
-    type: 'oauth',
-    provider: 'anthropic',
-    access,
-    refresh: str(json.refresh_token) ?? '',
-    expires: expiresAt(json, t, t + 8 * 3_600_000),
+    ...oauthTokens('anthropic', json, access, expiresAt(json, t, t + 8 * 3_600_000)),
     ...(email !== undefined ? { email } : {}),
   }
   return { profileId: `anthropic:${email ?? 'default'}`, credential }
@@ -222,26 +249,21 @@ function jwtEmail (token: string): string | undefined {
 export async function loginOpenAICodex (opts: CodexLoginOptions): Promise<LoginResult> {
   const ep: CodexEndpoints = { ...CODEX_OAUTH, ...opts.endpoints }
   const now = opts.now ?? Date.now
-  const pkce = createPkce()
-  const state = randomState()
-  return await withCallback(ep.redirectUri, state, opts.manual === true, async (server) => {
-    const redirectUri = server?.redirectUri ?? ep.redirectUri
-    const url = authorizeUrl(ep.authorizeUrl, {
-      response_type: 'code',
-      client_id: ep.clientId,
-      redirect_uri: redirectUri,
-      scope: ep.scope,
+  const login: LoopbackLogin = {
+    endpoints: ep,
+    manual: opts.manual === true,
+    action: 'sign in with ChatGPT',
+    params: (pkce, state) => ({
       code_challenge: pkce.challenge,
       code_challenge_method: 'S256',
       state,
       id_token_add_organizations: 'true',
       codex_cli_simplified_flow: 'true',
       originator: ep.originator,
-    })
-    await show(opts.io, 'sign in with ChatGPT', url)
-    if (server === undefined) opts.io.print(`Nothing listens on ${redirectUri}: after sign-in, copy the address of the page the browser lands on.`)
-    const code = await waitForCode(opts.io, server,
-      state, server === undefined ? 'Paste the redirect URL: ' : 'Waiting for the browser… (or paste the redirect URL here): ')
+    }),
+    explainPaste: true,
+  }
+  return await loopbackLogin(opts.io, login, async (code, redirectUri, pkce) => {
     const what = 'OpenAI token exchange'
     const json = expectJson(await request(opts, what, ep.tokenUrl, {
       form: {
@@ -259,11 +281,7 @@ export async function loginOpenAICodex (opts: CodexLoginOptions): Promise<LoginR
     const email = (idToken !== undefined ? jwtEmail(idToken) : undefined) ?? jwtEmail(access)
     const t = now()
     const credential: OAuthCredential = {
-      type: 'oauth',
-      provider: 'openai-codex',
-      access,
-      refresh: str(json.refresh_token) ?? '',
-      expires: expiresAt(json, t, jwtExpiryMs(access) ?? t + 3_600_000),
+      ...oauthTokens('openai-codex', json, access, expiresAt(json, t, jwtExpiryMs(access) ?? t + 3_600_000)),
       accountId,
       ...(idToken !== undefined ? { idToken } : {}),
       ...(email !== undefined ? { email } : {}),
@@ -285,22 +303,13 @@ export async function loginChutes (opts: ChutesLoginOptions): Promise<LoginResul
     throw new LoginError('Chutes has no public OAuth client: create an app on chutes.ai and set models.providers.chutes.oauth.clientId (or CHUTES_CLIENT_ID, or --client-id)')
   }
   const now = opts.now ?? Date.now
-  const pkce = createPkce()
-  const state = randomState()
-  return await withCallback(ep.redirectUri, state, opts.manual === true, async (server) => {
-    const redirectUri = server?.redirectUri ?? ep.redirectUri
-    const url = authorizeUrl(ep.authorizeUrl, {
-      response_type: 'code',
-      client_id: ep.clientId,
-      redirect_uri: redirectUri,
-      scope: ep.scope,
-      state,
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
-    })
-    await show(opts.io, 'sign in with Chutes', url)
-    const code = await waitForCode(opts.io, server,
-      state, server === undefined ? 'Paste the redirect URL: ' : 'Waiting for the browser… (or paste the redirect URL here): ')
+  const login: LoopbackLogin = {
+    endpoints: ep,
+    manual: opts.manual === true,
+    action: 'sign in with Chutes',
+    params: (pkce, state) => ({ state, code_challenge: pkce.challenge, code_challenge_method: 'S256' }),
+  }
+  return await loopbackLogin(opts.io, login, async (code, redirectUri, pkce) => {
     const what = 'Chutes token exchange'
     const form: Record<string, string> = {
       grant_type: 'authorization_code',
@@ -319,11 +328,7 @@ export async function loginChutes (opts: ChutesLoginOptions): Promise<LoginResul
     const username = str(info?.username)
     const t = now()
     const credential: OAuthCredential = {
-      type: 'oauth',
-      provider: 'chutes',
-      access,
-      refresh: str(json.refresh_token) ?? '',
-      expires: expiresAt(json, t, t + 3_600_000),
+      ...oauthTokens('chutes', json, access, expiresAt(json, t, t + 3_600_000)),
       // Refresh needs the app's client (no universal one).
       clientId: ep.clientId,
       ...(ep.clientSecret !== undefined && ep.clientSecret !== '' ? { clientSecret: ep.clientSecret } : {}),

@@ -8,6 +8,7 @@ import { errorReason, transportReason, type FetchLike, REFRESH_TIMEOUT_MS } from
 import { homeOf, type Env } from './external-cli.ts'
 import { RefreshError, type StoredToken } from './types.ts'
 import { COPILOT_EDITOR_HEADERS } from '../../providers/github-copilot.ts'
+import { isRecord } from '../../util/json.ts'
 
 export const COPILOT_PROVIDER = 'github-copilot'
 export const COPILOT_DISCOVERED_PROFILE = 'github-copilot:github'
@@ -16,10 +17,6 @@ export const COPILOT_TOKEN_URL = 'https://api.github.com/copilot_internal/v2/tok
 export const COPILOT_ENV_VARS: readonly string[] = ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN']
 
 export { COPILOT_EDITOR_HEADERS }
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 const str = (v: unknown): string | undefined => typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined
 

@@ -7,15 +7,12 @@ import { join } from 'node:path'
 import { writeJsonAtomic } from '../credentials-file.ts'
 import { codexAccountId, jwtExpiryMs } from './jwt.ts'
 import type { StoredToken } from './types.ts'
+import { isRecord } from '../../util/json.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
 export const CLAUDE_CLI_PROFILE = 'anthropic:claude-cli'
 export const CODEX_CLI_PROFILE = 'openai-codex:codex-cli'
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 const str = (v: unknown): string | undefined => typeof v === 'string' && v !== '' ? v : undefined
 

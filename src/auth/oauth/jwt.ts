@@ -1,8 +1,5 @@
 // Reading (never verifying) JWT claims rotor needs: Codex's account id and token expiry.
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
+import { isRecord } from '../../util/json.ts'
 
 /** The payload of a JWT as an object, or undefined when `token` is not a decodable JWT. */
 export function decodeJwtPayload (token: string): Record<string, unknown> | undefined {

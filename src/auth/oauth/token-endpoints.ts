@@ -4,6 +4,7 @@
 import { safeMessage } from '../../routing/classify.ts'
 import { codexAccountId, jwtExpiryMs } from './jwt.ts'
 import { RefreshError, type StoredToken } from './types.ts'
+import { isRecord } from '../../util/json.ts'
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 
@@ -13,10 +14,6 @@ interface EndpointSpec {
   readonly body: 'json' | 'form'
   /** Provider fields taken from a token response (kept old ones win when absent). */
   readonly fields?: (json: Record<string, unknown>, access: string) => Record<string, unknown>
-}
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 const str = (v: unknown): string | undefined => typeof v === 'string' && v !== '' ? v : undefined

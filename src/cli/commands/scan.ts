@@ -8,6 +8,7 @@ import { child, updateRawConfig } from '../config-file.ts'
 import { notifyReload } from '../gateway-client.ts'
 import { printJson, table } from '../output.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
+import { isRecord } from '../../util/json.ts'
 
 export interface ScanOptions extends CommonOptions {
   readonly provider?: string
@@ -28,10 +29,6 @@ export interface ScannedModel {
 }
 
 const TIMEOUT_MS = 15_000
-
-function isRecord (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 const posInt = (v: unknown): number | undefined => typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined
 

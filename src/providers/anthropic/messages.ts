@@ -2,7 +2,8 @@
 // Consecutive messages of one role are merged (tool results and the user text after them
 // share one user turn, as Anthropic requires), empty text is dropped, and tool_result
 // blocks are moved to the front of their user turn.
-import { InvalidInput, isRecord } from './narrow.ts'
+import { isRecord } from '../../util/json.ts'
+import { InvalidInput, mapToolCalls, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>
 
@@ -20,7 +21,6 @@ const IMAGE_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'im
 const DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*);base64,/i
 
 export function toAnthropicMessages (input: unknown): TranslatedMessages {
-  if (!Array.isArray(input)) throw new InvalidInput('messages must be an array')
   const system: Block[] = []
   const messages: AnthropicMessage[] = []
   const push = (role: 'user' | 'assistant', blocks: Block[]): void => {
@@ -30,30 +30,12 @@ export function toAnthropicMessages (input: unknown): TranslatedMessages {
     else messages.push({ role, content: blocks })
   }
 
-  for (let i = 0; i < input.length; i++) {
-    const m: unknown = input[i]
-    const where = `messages[${i}]`
-    if (!isRecord(m)) throw new InvalidInput(`${where} must be an object`)
-    switch (m.role) {
-      case 'system':
-      case 'developer':
-        system.push(...textBlocks(m.content, where))
-        break
-      case 'user':
-        push('user', userBlocks(m.content, where))
-        break
-      case 'assistant':
-        push('assistant', assistantBlocks(m, where))
-        break
-      case 'tool':
-        push('user', [toolResult(m, where)])
-        break
-      case 'function':
-        throw new InvalidInput(`${where}: role "function" is not supported by Anthropic models; use tool messages`)
-      default:
-        throw new InvalidInput(`${where}.role must be one of system, developer, user, assistant, tool`)
-    }
-  }
+  walkMessages(input, 'is not supported by Anthropic models', {
+    system: (m, where) => { system.push(...textBlocks(m.content, where)) },
+    user: (m, where) => { push('user', userBlocks(m.content, where)) },
+    assistant: (m, where) => { push('assistant', assistantBlocks(m, where)) },
+    tool: (m, where) => { push('user', [toolResult(m, where)]) },
+  })
   if (messages.length === 0) throw new InvalidInput('messages must contain at least one user or assistant message')
   for (const m of messages) {
     if (m.role === 'user' && m.content.length > 1) m.content = toolResultsFirst(m.content)
@@ -153,10 +135,7 @@ function assistantBlocks (m: Record<string, unknown>, where: string): Block[] {
   } else if (content !== undefined && content !== null) {
     throw new InvalidInput(`${where}.content must be a string, an array of text parts, or null`)
   }
-  if (m.tool_calls !== undefined && m.tool_calls !== null) {
-    if (!Array.isArray(m.tool_calls)) throw new InvalidInput(`${where}.tool_calls must be an array`)
-    m.tool_calls.forEach((call: unknown, j) => { out.push(toolUse(call, `${where}.tool_calls[${j}]`)) })
-  }
+  out.push(...mapToolCalls(m, where, toolUse))
   return out
 }
 
@@ -170,13 +149,8 @@ function thinkingBlock (b: unknown, at: string): Block {
   throw new InvalidInput(`${at} must be {type:"thinking", thinking, signature} or {type:"redacted_thinking", data}`)
 }
 
-function toolUse (call: unknown, at: string): Block {
-  if (!isRecord(call) || !isRecord(call.function) || typeof call.id !== 'string' || call.id === '') {
-    throw new InvalidInput(`${at} must be {id, type:"function", function:{name, arguments}}`)
-  }
-  const fn = call.function
-  if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`${at}.function.name is required`)
-  let input: unknown = fn.arguments
+function toolUse (call: ToolCallInput, at: string): Block {
+  let input: unknown = call.args
   if (typeof input === 'string') {
     if (input.trim() === '') input = {}
     else {
@@ -188,12 +162,11 @@ function toolUse (call: unknown, at: string): Block {
     input = {}
   }
   if (!isRecord(input)) throw new InvalidInput(`${at}.function.arguments must encode a JSON object`)
-  return { type: 'tool_use', id: call.id, name: fn.name, input }
+  return { type: 'tool_use', id: call.id, name: call.name, input }
 }
 
 function toolResult (m: Record<string, unknown>, where: string): Block {
-  if (typeof m.tool_call_id !== 'string' || m.tool_call_id === '') throw new InvalidInput(`${where}.tool_call_id is required`)
-  const block: Block = { type: 'tool_result', tool_use_id: m.tool_call_id }
+  const block: Block = { type: 'tool_result', tool_use_id: toolCallId(m, where) }
   if (typeof m.content === 'string') {
     if (m.content !== '') block.content = m.content
   } else {

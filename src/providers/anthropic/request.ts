@@ -24,8 +24,12 @@
 // only one of them); reasoning_effort is dropped on a model without `reasoning` and when
 // tool_choice forces a tool (Anthropic refuses thinking with forced tool use).
 import type { ModelDef } from '../../config/types.ts'
+import { isRecord } from '../../util/json.ts'
+import {
+  functionTools, InvalidInput, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
+  rejectNonText, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,
+} from '../chat-input.ts'
 import { toAnthropicMessages, type AnthropicMessage, type Block } from './messages.ts'
-import { InvalidInput, isRecord, textOf } from './narrow.ts'
 
 /** The first system block subscription (OAuth / setup-token) credentials must send. */
 export const CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude."
@@ -60,9 +64,7 @@ export interface ToAnthropicOptions {
   readonly claudeCode: boolean
 }
 
-export type ToAnthropicResult =
-  | { readonly kind: 'ok', readonly request: AnthropicRequest }
-  | { readonly kind: 'invalid', readonly message: string }
+export type ToAnthropicResult = TranslateResult<AnthropicRequest>
 
 const REJECT_MESSAGE = 'is not supported by Anthropic models'
 
@@ -71,12 +73,12 @@ export function toAnthropicRequest (
   model: ModelDef,
   opts: ToAnthropicOptions,
 ): ToAnthropicResult {
-  try {
-    return { kind: 'ok', request: build(body, model, opts) }
-  } catch (err) {
-    if (err instanceof InvalidInput) return { kind: 'invalid', message: err.message }
-    throw err
-  }
+  return translateInput(() => build(body, model, opts))
+}
+
+/** `text` of a `{type:"text", text}` block, else undefined. */
+function textOf (block: unknown): string | undefined {
+  return isRecord(block) && block.type === 'text' && typeof block.text === 'string' ? block.text : undefined
 }
 
 function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: ToAnthropicOptions): AnthropicRequest {
@@ -119,38 +121,17 @@ function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: 
 }
 
 function rejectUnsupported (body: Readonly<Record<string, unknown>>): void {
-  const n = body.n
-  if (n !== undefined && n !== null && n !== 1) throw new InvalidInput(`n=${String(n)} ${REJECT_MESSAGE} (only n=1)`)
-  if (body.logprobs === true) throw new InvalidInput(`logprobs ${REJECT_MESSAGE}`)
-  if (body.top_logprobs !== undefined && body.top_logprobs !== null) throw new InvalidInput(`top_logprobs ${REJECT_MESSAGE}`)
+  rejectChoiceOptions(body, REJECT_MESSAGE)
   const rf = body.response_format
   if (rf !== undefined && rf !== null && !(isRecord(rf) && rf.type === 'text')) {
     const type = isRecord(rf) && typeof rf.type === 'string' ? rf.type : 'this'
     throw new InvalidInput(`response_format ${type} ${REJECT_MESSAGE}; ask for JSON in the prompt or use a tool`)
   }
-  if (body.audio !== undefined && body.audio !== null) throw new InvalidInput(`audio output ${REJECT_MESSAGE}`)
-  const modalities = body.modalities
-  if (Array.isArray(modalities) && modalities.some((m) => m !== 'text')) {
-    throw new InvalidInput(`modalities other than "text" ${REJECT_MESSAGE}`)
-  }
+  rejectNonText(body, REJECT_MESSAGE)
   if (body.web_search_options !== undefined && body.web_search_options !== null) {
     throw new InvalidInput(`web_search_options ${REJECT_MESSAGE}`)
   }
-  if (body.functions !== undefined || body.function_call !== undefined) {
-    throw new InvalidInput(`legacy functions/function_call ${REJECT_MESSAGE}; use tools and tool_choice`)
-  }
-}
-
-function optionalNumber (v: unknown, name: string): number | undefined {
-  if (v === undefined || v === null) return undefined
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidInput(`${name} must be a number`)
-  return v
-}
-
-function optionalInt (v: unknown, name: string): number | undefined {
-  const n = optionalNumber(v, name)
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new InvalidInput(`${name} must be a positive integer`)
-  return n
+  rejectLegacyFunctions(body, REJECT_MESSAGE)
 }
 
 function stopSequences (stop: unknown): string[] | undefined {
@@ -184,35 +165,23 @@ function thinkingFor (body: Readonly<Record<string, unknown>>, model: ModelDef, 
 }
 
 function toolsOf (tools: unknown): Block[] | undefined {
-  if (tools === undefined || tools === null) return undefined
-  if (!Array.isArray(tools)) throw new InvalidInput('tools must be an array')
-  if (tools.length === 0) return undefined
-  return tools.map((tool, i) => {
-    if (!isRecord(tool) || tool.type !== 'function' || !isRecord(tool.function)) {
-      throw new InvalidInput(`tools[${i}]: only {type:"function", function:{…}} tools are supported by Anthropic models`)
-    }
-    const fn = tool.function
-    if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`tools[${i}].function.name is required`)
-    const schema = fn.parameters === undefined || fn.parameters === null ? { type: 'object', properties: {} } : fn.parameters
-    if (!isRecord(schema)) throw new InvalidInput(`tools[${i}].function.parameters must be a JSON schema object`)
-    const out: Block = { name: fn.name }
-    if (typeof fn.description === 'string' && fn.description !== '') out.description = fn.description
-    out.input_schema = schema
-    if (isRecord(tool.cache_control)) out.cache_control = tool.cache_control
+  return functionTools(tools, 'Anthropic')?.map((t) => {
+    const out: Block = { name: t.name }
+    if (t.description !== undefined) out.description = t.description
+    out.input_schema = t.parameters
+    if (isRecord(t.tool.cache_control)) out.cache_control = t.tool.cache_control
     return out
   })
 }
 
 function toolChoiceOf (choice: unknown, parallel: unknown): Block | undefined {
   let out: Block | undefined
+  const named = namedToolChoice(choice)
   if (choice === undefined || choice === null || choice === 'auto') out = parallel === false ? { type: 'auto' } : undefined
   else if (choice === 'none') return { type: 'none' }
   else if (choice === 'required') out = { type: 'any' }
-  else if (isRecord(choice) && choice.type === 'function' && isRecord(choice.function) && typeof choice.function.name === 'string') {
-    out = { type: 'tool', name: choice.function.name }
-  } else {
-    throw new InvalidInput('tool_choice must be "auto", "none", "required" or {type:"function", function:{name}}')
-  }
+  else if (named !== undefined) out = { type: 'tool', name: named }
+  else throw new InvalidInput(TOOL_CHOICE_ERROR)
   if (out !== undefined && parallel === false) out.disable_parallel_tool_use = true
   return out
 }

@@ -1,8 +1,7 @@
 // Anthropic Messages response → OpenAI chat.completion, plus the finish-reason and usage
 // mappings the stream translator shares. Pure.
-import { isRecord } from './narrow.ts'
-
-export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter'
+import { isRecord } from '../../util/json.ts'
+import { assistantMessage, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions, type ToolCall } from '../chat-output.ts'
 
 /** Anthropic stop_reason → OpenAI finish_reason. Unknown or missing reasons read as `stop`. */
 export function finishReason (stop: unknown): FinishReason {
@@ -59,20 +58,7 @@ export function openAIUsage (u: AnthropicUsage): OpenAIUsage {
   }
 }
 
-export interface ResponseOptions {
-  /** Unix seconds for `created`. */
-  readonly created: number
-  /** Model id used when the upstream body names none. */
-  readonly model: string
-}
-
-export type FromAnthropicResult =
-  | { readonly kind: 'ok', readonly completion: Record<string, unknown> }
-  | { readonly kind: 'invalid', readonly message: string }
-
-interface ToolCall { id: string, type: 'function', function: { name: string, arguments: string } }
-
-export function fromAnthropicResponse (json: unknown, opts: ResponseOptions): FromAnthropicResult {
+export function fromAnthropicResponse (json: unknown, opts: ResponseOptions): CompletionResult {
   if (!isRecord(json) || !Array.isArray(json.content)) {
     return { kind: 'invalid', message: 'Anthropic response has no content array' }
   }
@@ -109,23 +95,17 @@ export function fromAnthropicResponse (json: unknown, opts: ResponseOptions): Fr
         break
     }
   }
-  const message: Record<string, unknown> = { role: 'assistant', content: sawText ? text : null, refusal: null }
-  if (toolCalls.length > 0) message.tool_calls = toolCalls
+  const message = assistantMessage(sawText ? text : null, null, toolCalls)
   if (thinking.length > 0) {
     message.reasoning_content = reasoning
     message.thinking_blocks = thinking
   }
-  const usage = openAIUsage(mergeUsage(emptyUsage(), json.usage))
-  // Usage goes last: telemetry reads it from the tail of the body.
-  return {
-    kind: 'ok',
-    completion: {
-      id: typeof json.id === 'string' ? json.id : 'chatcmpl-anthropic',
-      object: 'chat.completion',
-      created: opts.created,
-      model: typeof json.model === 'string' ? json.model : opts.model,
-      choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(json.stop_reason) }],
-      usage,
-    },
-  }
+  return chatCompletion({
+    id: typeof json.id === 'string' ? json.id : 'chatcmpl-anthropic',
+    created: opts.created,
+    model: typeof json.model === 'string' ? json.model : opts.model,
+    message,
+    finishReason: finishReason(json.stop_reason),
+    usage: openAIUsage(mergeUsage(emptyUsage(), json.usage)),
+  })
 }

@@ -14,7 +14,9 @@
 //   message_stop                → usage chunk (choices: []) when include_usage, then [DONE]
 //   ping, unknown events        → nothing
 //   error                       → throws UpstreamStreamError
-import { isRecord } from './narrow.ts'
+import { isRecord } from '../../util/json.ts'
+import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
+import { parseEvent } from '../sse.ts'
 import { emptyUsage, finishReason, mergeUsage, openAIUsage } from './response.ts'
 
 /** An `error` event in the upstream stream (e.g. overloaded_error). */
@@ -31,15 +33,6 @@ export class UpstreamStreamError extends Error {
   }
 }
 
-export interface StreamOptions {
-  /** `stream_options.include_usage`: send a final usage chunk. */
-  readonly includeUsage: boolean
-  /** Unix seconds for `created`. */
-  readonly created: number
-  /** Model id used until (or unless) message_start names one. */
-  readonly model: string
-}
-
 interface BlockState {
   readonly kind: 'text' | 'tool' | 'thinking' | 'other'
   readonly toolIndex: number
@@ -51,14 +44,9 @@ interface BlockState {
   signature: string
 }
 
-const DONE = 'data: [DONE]\n\n'
-
 export class AnthropicStreamTranslator {
   readonly #opts: StreamOptions
-  #id = 'chatcmpl-anthropic'
-  #model: string
-  #head = ''
-  #started = false
+  readonly #w: ChunkWriter
   #finishSent = false
   #finished = false
   #toolCount = 0
@@ -67,42 +55,39 @@ export class AnthropicStreamTranslator {
 
   constructor (opts: StreamOptions) {
     this.#opts = opts
-    this.#model = opts.model
+    this.#w = new ChunkWriter('chatcmpl-anthropic', opts.model, opts.created)
   }
 
   /** True once any output chunk has been produced. */
-  get started (): boolean { return this.#started }
+  get started (): boolean { return this.#w.started }
   /** True once message_stop was translated ([DONE] emitted). */
   get finished (): boolean { return this.#finished }
 
   /** Translates one upstream event (its `event:` name and `data:` text). */
   push (eventName: string | undefined, data: string): string {
     if (this.#finished) return ''
-    let ev: unknown
-    try { ev = JSON.parse(data) } catch { ev = undefined }
-    if (!isRecord(ev)) throw new Error(`Anthropic stream sent an unreadable ${eventName ?? 'message'} event`)
-    const type = typeof ev.type === 'string' ? ev.type : eventName
+    const { type, ev } = parseEvent('Anthropic', eventName, data)
     switch (type) {
       case 'message_start': {
         const msg = ev.message
         if (isRecord(msg)) {
-          if (typeof msg.id === 'string') this.#id = msg.id
-          if (typeof msg.model === 'string') this.#model = msg.model
+          if (typeof msg.id === 'string') this.#w.id = msg.id
+          if (typeof msg.model === 'string') this.#w.model = msg.model
           mergeUsage(this.#usage, msg.usage)
         }
         return ''
       }
-      case 'content_block_start': return this.#role() + this.#blockStart(ev)
-      case 'content_block_delta': return this.#role() + this.#blockDelta(ev)
-      case 'content_block_stop': return this.#role() + this.#blockStop(ev)
+      case 'content_block_start': return this.#w.role() + this.#blockStart(ev)
+      case 'content_block_delta': return this.#w.role() + this.#blockDelta(ev)
+      case 'content_block_stop': return this.#w.role() + this.#blockStop(ev)
       case 'message_delta': {
         mergeUsage(this.#usage, ev.usage)
         const stop = isRecord(ev.delta) ? ev.delta.stop_reason : undefined
-        if (stop === undefined || stop === null) return this.#role()
+        if (stop === undefined || stop === null) return this.#w.role()
         this.#finishSent = true
-        return this.#role() + this.#chunk('{}', JSON.stringify(finishReason(stop)))
+        return this.#w.role() + this.#w.chunk('{}', JSON.stringify(finishReason(stop)))
       }
-      case 'message_stop': return this.#role() + this.#close()
+      case 'message_stop': return this.#w.role() + this.#close()
       case 'error': {
         const err = isRecord(ev.error) ? ev.error : {}
         const errType = typeof err.type === 'string' ? err.type : 'api_error'
@@ -123,25 +108,10 @@ export class AnthropicStreamTranslator {
 
   #close (): string {
     this.#finished = true
-    let out = this.#finishSent ? '' : this.#chunk('{}', '"stop"')
+    let out = this.#finishSent ? '' : this.#w.chunk('{}', '"stop"')
     this.#finishSent = true
-    if (this.#opts.includeUsage) {
-      out += `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#opts.created},` +
-        `"model":${JSON.stringify(this.#model)},"choices":[],"usage":${JSON.stringify(openAIUsage(this.#usage))}}\n\n`
-    }
-    return out + DONE
-  }
-
-  #role (): string {
-    if (this.#started) return ''
-    this.#started = true
-    this.#head = `{"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#opts.created},` +
-      `"model":${JSON.stringify(this.#model)},"choices":[{"index":0,"delta":`
-    return this.#chunk('{"role":"assistant","content":""}')
-  }
-
-  #chunk (delta: string, finish = 'null'): string {
-    return `data: ${this.#head}${delta},"logprobs":null,"finish_reason":${finish}}]}\n\n`
+    if (this.#opts.includeUsage) out += this.#w.usage(openAIUsage(this.#usage))
+    return out + DONE_EVENT
   }
 
   #blockStart (ev: Record<string, unknown>): string {
@@ -152,24 +122,24 @@ export class AnthropicStreamTranslator {
     switch (cb.type) {
       case 'text':
         this.#blocks.set(index, state('text'))
-        return typeof cb.text === 'string' && cb.text !== '' ? this.#chunk(`{"content":${JSON.stringify(cb.text)}}`) : ''
+        return typeof cb.text === 'string' && cb.text !== '' ? this.#w.chunk(`{"content":${JSON.stringify(cb.text)}}`) : ''
       case 'tool_use': {
         const toolIndex = this.#toolCount++
         const input = isRecord(cb.input) && Object.keys(cb.input).length > 0 ? JSON.stringify(cb.input) : ''
         this.#blocks.set(index, state('tool', toolIndex, input))
         const call = { index: toolIndex, id: cb.id, type: 'function', function: { name: cb.name, arguments: '' } }
-        return this.#chunk(`{"tool_calls":[${JSON.stringify(call)}]}`)
+        return this.#w.chunk(`{"tool_calls":[${JSON.stringify(call)}]}`)
       }
       case 'thinking': {
         const s = state('thinking')
         this.#blocks.set(index, s)
         if (typeof cb.thinking !== 'string' || cb.thinking === '') return ''
         s.thinking = cb.thinking
-        return this.#chunk(`{"reasoning_content":${JSON.stringify(cb.thinking)}}`)
+        return this.#w.chunk(`{"reasoning_content":${JSON.stringify(cb.thinking)}}`)
       }
       case 'redacted_thinking':
         this.#blocks.set(index, state('other'))
-        return this.#chunk(JSON.stringify({ thinking_blocks: [{ type: 'redacted_thinking', data: cb.data }] }))
+        return this.#w.chunk(JSON.stringify({ thinking_blocks: [{ type: 'redacted_thinking', data: cb.data }] }))
       default:
         this.#blocks.set(index, state('other'))
         return ''
@@ -181,15 +151,15 @@ export class AnthropicStreamTranslator {
     const d = isRecord(ev.delta) ? ev.delta : {}
     switch (d.type) {
       case 'text_delta':
-        return typeof d.text === 'string' && d.text !== '' ? this.#chunk(`{"content":${JSON.stringify(d.text)}}`) : ''
+        return typeof d.text === 'string' && d.text !== '' ? this.#w.chunk(`{"content":${JSON.stringify(d.text)}}`) : ''
       case 'input_json_delta':
         if (s?.kind !== 'tool' || typeof d.partial_json !== 'string' || d.partial_json === '') return ''
         s.args = true
-        return this.#args(s.toolIndex, d.partial_json)
+        return this.#w.toolArgs(s.toolIndex, d.partial_json)
       case 'thinking_delta':
         if (typeof d.thinking !== 'string' || d.thinking === '') return ''
         if (s?.kind === 'thinking') s.thinking += d.thinking
-        return this.#chunk(`{"reasoning_content":${JSON.stringify(d.thinking)}}`)
+        return this.#w.chunk(`{"reasoning_content":${JSON.stringify(d.thinking)}}`)
       case 'signature_delta':
         if (s?.kind === 'thinking' && typeof d.signature === 'string') s.signature += d.signature
         return ''
@@ -204,14 +174,10 @@ export class AnthropicStreamTranslator {
     this.#blocks.delete(index)
     if (s === undefined) return ''
     // A tool called without arguments streams none; OpenAI clients expect a JSON object.
-    if (s.kind === 'tool' && !s.args) return this.#args(s.toolIndex, s.input === '' ? '{}' : s.input)
+    if (s.kind === 'tool' && !s.args) return this.#w.toolArgs(s.toolIndex, s.input === '' ? '{}' : s.input)
     if (s.kind === 'thinking') {
-      return this.#chunk(JSON.stringify({ thinking_blocks: [{ type: 'thinking', thinking: s.thinking, signature: s.signature }] }))
+      return this.#w.chunk(JSON.stringify({ thinking_blocks: [{ type: 'thinking', thinking: s.thinking, signature: s.signature }] }))
     }
     return ''
-  }
-
-  #args (toolIndex: number, args: string): string {
-    return this.#chunk(`{"tool_calls":[{"index":${toolIndex},"function":{"arguments":${JSON.stringify(args)}}}]}`)
   }
 }

@@ -21,7 +21,12 @@
 //     rotor is stateless), stream_options (read by the stream translator), prediction,
 //     web_search_options, `name` on messages, and any key not listed here.
 import type { ModelDef } from '../../config/types.ts'
-import { InvalidInput, isRecord } from '../anthropic/narrow.ts'
+import { isRecord } from '../../util/json.ts'
+import {
+  functionTools, InvalidInput, mapToolCalls, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions,
+  rejectLegacyFunctions, rejectNonText, TOOL_CHOICE_ERROR, toolCallId, translateInput, walkMessages,
+  type ToolCallInput, type TranslateResult,
+} from '../chat-input.ts'
 
 export type Item = Record<string, unknown>
 
@@ -62,9 +67,7 @@ export interface ToResponsesOptions {
   readonly sessionId?: string
 }
 
-export type ToResponsesResult =
-  | { readonly kind: 'ok', readonly request: ResponsesRequest }
-  | { readonly kind: 'invalid', readonly message: string }
+export type ToResponsesResult = TranslateResult<ResponsesRequest>
 
 const REJECT = 'is not supported by Responses API models'
 
@@ -73,12 +76,7 @@ export function toResponsesRequest (
   model: ModelDef,
   opts: ToResponsesOptions,
 ): ToResponsesResult {
-  try {
-    return { kind: 'ok', request: build(body, model, opts) }
-  } catch (err) {
-    if (err instanceof InvalidInput) return { kind: 'invalid', message: err.message }
-    throw err
-  }
+  return translateInput(() => build(body, model, opts))
 }
 
 function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: ToResponsesOptions): ResponsesRequest {
@@ -127,54 +125,31 @@ function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: 
 }
 
 function rejectUnsupported (body: Readonly<Record<string, unknown>>): void {
-  const n = body.n
-  if (n !== undefined && n !== null && n !== 1) throw new InvalidInput(`n=${String(n)} ${REJECT} (only n=1)`)
-  if (body.logprobs === true) throw new InvalidInput(`logprobs ${REJECT}`)
-  if (body.top_logprobs !== undefined && body.top_logprobs !== null) throw new InvalidInput(`top_logprobs ${REJECT}`)
+  rejectChoiceOptions(body, REJECT)
   const stop = body.stop
   if (stop !== undefined && stop !== null && !(Array.isArray(stop) && stop.length === 0) && stop !== '') {
     throw new InvalidInput(`stop ${REJECT}`)
   }
-  if (body.audio !== undefined && body.audio !== null) throw new InvalidInput(`audio output ${REJECT}`)
-  const modalities = body.modalities
-  if (Array.isArray(modalities) && modalities.some((m) => m !== 'text')) throw new InvalidInput(`modalities other than "text" ${REJECT}`)
-  if (body.functions !== undefined || body.function_call !== undefined) {
-    throw new InvalidInput(`legacy functions/function_call ${REJECT}; use tools and tool_choice`)
-  }
+  rejectNonText(body, REJECT)
+  rejectLegacyFunctions(body, REJECT)
 }
 
 // ---- messages ---------------------------------------------------------------------------------
 
 function toInput (messages: unknown): { instructions: string, input: Item[] } {
-  if (!Array.isArray(messages)) throw new InvalidInput('messages must be an array')
   const system: string[] = []
   const input: Item[] = []
-  messages.forEach((m: unknown, i) => {
-    const where = `messages[${i}]`
-    if (!isRecord(m)) throw new InvalidInput(`${where} must be an object`)
-    switch (m.role) {
-      case 'system':
-      case 'developer': {
-        const text = plainText(m.content, where)
-        if (text !== '') system.push(text)
-        break
-      }
-      case 'user': {
-        const content = userContent(m.content, where)
-        if (content.length > 0) input.push({ type: 'message', role: 'user', content })
-        break
-      }
-      case 'assistant':
-        input.push(...assistantItems(m, where))
-        break
-      case 'tool':
-        input.push(toolOutput(m, where))
-        break
-      case 'function':
-        throw new InvalidInput(`${where}: role "function" ${REJECT}; use tool messages`)
-      default:
-        throw new InvalidInput(`${where}.role must be one of system, developer, user, assistant, tool`)
-    }
+  walkMessages(messages, REJECT, {
+    system: (m, where) => {
+      const text = plainText(m.content, where)
+      if (text !== '') system.push(text)
+    },
+    user: (m, where) => {
+      const content = userContent(m.content, where)
+      if (content.length > 0) input.push({ type: 'message', role: 'user', content })
+    },
+    assistant: (m, where) => { input.push(...assistantItems(m, where)) },
+    tool: (m, where) => { input.push(toolOutput(m, where)) },
   })
   if (input.length === 0) throw new InvalidInput('messages must contain at least one user or assistant message')
   return { instructions: system.join('\n\n'), input }
@@ -235,50 +210,31 @@ function assistantItems (m: Record<string, unknown>, where: string): Item[] {
   const out: Item[] = []
   const text = plainText(m.content, where)
   if (text !== '') out.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] })
-  if (m.tool_calls !== undefined && m.tool_calls !== null) {
-    if (!Array.isArray(m.tool_calls)) throw new InvalidInput(`${where}.tool_calls must be an array`)
-    m.tool_calls.forEach((call: unknown, j) => { out.push(functionCall(call, `${where}.tool_calls[${j}]`)) })
-  }
+  out.push(...mapToolCalls(m, where, functionCall))
   return out
 }
 
-function functionCall (call: unknown, at: string): Item {
-  if (!isRecord(call) || !isRecord(call.function) || typeof call.id !== 'string' || call.id === '') {
-    throw new InvalidInput(`${at} must be {id, type:"function", function:{name, arguments}}`)
-  }
-  const fn = call.function
-  if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`${at}.function.name is required`)
+function functionCall (call: ToolCallInput): Item {
   let args: string
-  if (typeof fn.arguments === 'string') args = fn.arguments.trim() === '' ? '{}' : fn.arguments
-  else if (fn.arguments === undefined || fn.arguments === null) args = '{}'
-  else args = JSON.stringify(fn.arguments)
-  return { type: 'function_call', call_id: call.id, name: fn.name, arguments: args }
+  if (typeof call.args === 'string') args = call.args.trim() === '' ? '{}' : call.args
+  else if (call.args === undefined || call.args === null) args = '{}'
+  else args = JSON.stringify(call.args)
+  return { type: 'function_call', call_id: call.id, name: call.name, arguments: args }
 }
 
 function toolOutput (m: Record<string, unknown>, where: string): Item {
-  if (typeof m.tool_call_id !== 'string' || m.tool_call_id === '') throw new InvalidInput(`${where}.tool_call_id is required`)
-  return { type: 'function_call_output', call_id: m.tool_call_id, output: plainText(m.content, where) }
+  return { type: 'function_call_output', call_id: toolCallId(m, where), output: plainText(m.content, where) }
 }
 
 // ---- tools, reasoning, text ----------------------------------------------------------------------
 
 function toolsOf (tools: unknown): Item[] | undefined {
-  if (tools === undefined || tools === null) return undefined
-  if (!Array.isArray(tools)) throw new InvalidInput('tools must be an array')
-  if (tools.length === 0) return undefined
-  return tools.map((tool: unknown, i) => {
-    if (!isRecord(tool) || tool.type !== 'function' || !isRecord(tool.function)) {
-      throw new InvalidInput(`tools[${i}]: only {type:"function", function:{…}} tools are supported by Responses API models`)
-    }
-    const fn = tool.function
-    if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`tools[${i}].function.name is required`)
-    const params = fn.parameters === undefined || fn.parameters === null ? { type: 'object', properties: {} } : fn.parameters
-    if (!isRecord(params)) throw new InvalidInput(`tools[${i}].function.parameters must be a JSON schema object`)
-    const out: Item = { type: 'function', name: fn.name }
-    if (typeof fn.description === 'string' && fn.description !== '') out.description = fn.description
-    out.parameters = params
+  return functionTools(tools, 'Responses API')?.map((t) => {
+    const out: Item = { type: 'function', name: t.name }
+    if (t.description !== undefined) out.description = t.description
+    out.parameters = t.parameters
     // Responses defaults strict to true; Chat Completions to false. Keep Chat's meaning.
-    out.strict = fn.strict === true
+    out.strict = t.fn.strict === true
     return out
   })
 }
@@ -286,10 +242,9 @@ function toolsOf (tools: unknown): Item[] | undefined {
 function toolChoiceOf (choice: unknown): unknown {
   if (choice === undefined || choice === null) return 'auto'
   if (choice === 'auto' || choice === 'none' || choice === 'required') return choice
-  if (isRecord(choice) && choice.type === 'function' && isRecord(choice.function) && typeof choice.function.name === 'string') {
-    return { type: 'function', name: choice.function.name }
-  }
-  throw new InvalidInput('tool_choice must be "auto", "none", "required" or {type:"function", function:{name}}')
+  const named = namedToolChoice(choice)
+  if (named !== undefined) return { type: 'function', name: named }
+  throw new InvalidInput(TOOL_CHOICE_ERROR)
 }
 
 function reasoningOf (effort: unknown, model: ModelDef): ResponsesRequest['reasoning'] {
@@ -320,16 +275,4 @@ function textOf (format: unknown, verbosity: unknown): Record<string, unknown> |
   }
   if (typeof verbosity === 'string') out.verbosity = verbosity
   return Object.keys(out).length > 0 ? out : undefined
-}
-
-function optionalNumber (v: unknown, name: string): number | undefined {
-  if (v === undefined || v === null) return undefined
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidInput(`${name} must be a number`)
-  return v
-}
-
-function optionalInt (v: unknown, name: string): number | undefined {
-  const n = optionalNumber(v, name)
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new InvalidInput(`${name} must be a positive integer`)
-  return n
 }

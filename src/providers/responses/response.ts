@@ -1,8 +1,7 @@
 // OpenAI Responses `response` object → OpenAI chat.completion, plus the usage and finish-reason
 // mappings the stream translator shares. Pure.
-import { isRecord } from '../anthropic/narrow.ts'
-
-export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter'
+import { isRecord } from '../../util/json.ts'
+import { assistantMessage, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions, type ToolCall } from '../chat-output.ts'
 
 export interface OpenAIUsage {
   prompt_tokens: number
@@ -43,19 +42,6 @@ export function finishReason (response: unknown, sawToolCall: boolean): FinishRe
   return sawToolCall ? 'tool_calls' : 'stop'
 }
 
-export interface ResponseOptions {
-  /** Unix seconds for `created` when the upstream gives none. */
-  readonly created: number
-  /** Model id used when the upstream names none. */
-  readonly model: string
-}
-
-export type FromResponsesResult =
-  | { readonly kind: 'ok', readonly completion: Record<string, unknown> }
-  | { readonly kind: 'invalid', readonly message: string }
-
-interface ToolCall { id: string, type: 'function', function: { name: string, arguments: string } }
-
 /** Text of a reasoning item's summary parts (or its raw reasoning text), parts separated by a blank line. */
 export function reasoningText (item: Record<string, unknown>): string {
   const parts: string[] = []
@@ -68,7 +54,7 @@ export function reasoningText (item: Record<string, unknown>): string {
   return parts.join('\n\n')
 }
 
-export function fromResponsesObject (json: unknown, opts: ResponseOptions): FromResponsesResult {
+export function fromResponsesObject (json: unknown, opts: ResponseOptions): CompletionResult {
   if (!isRecord(json) || !Array.isArray(json.output)) return { kind: 'invalid', message: 'Responses API answer has no output array' }
   let text = ''
   let sawText = false
@@ -102,19 +88,14 @@ export function fromResponsesObject (json: unknown, opts: ResponseOptions): From
         break
     }
   }
-  const message: Record<string, unknown> = { role: 'assistant', content: sawText ? text : null, refusal }
-  if (toolCalls.length > 0) message.tool_calls = toolCalls
+  const message = assistantMessage(sawText ? text : null, refusal, toolCalls)
   if (reasoning.length > 0) message.reasoning_content = reasoning.join('\n\n')
-  // Usage goes last: telemetry reads it from the tail of the body.
-  return {
-    kind: 'ok',
-    completion: {
-      id: typeof json.id === 'string' ? json.id : 'chatcmpl-responses',
-      object: 'chat.completion',
-      created: typeof json.created_at === 'number' ? Math.floor(json.created_at) : opts.created,
-      model: typeof json.model === 'string' ? json.model : opts.model,
-      choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(json, toolCalls.length > 0) }],
-      usage: openAIUsage(json.usage),
-    },
-  }
+  return chatCompletion({
+    id: typeof json.id === 'string' ? json.id : 'chatcmpl-responses',
+    created: typeof json.created_at === 'number' ? Math.floor(json.created_at) : opts.created,
+    model: typeof json.model === 'string' ? json.model : opts.model,
+    message,
+    finishReason: finishReason(json, toolCalls.length > 0),
+    usage: openAIUsage(json.usage),
+  })
 }

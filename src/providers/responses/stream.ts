@@ -16,7 +16,9 @@
 //   response.completed / response.incomplete → {} with finish_reason, usage chunk when include_usage, [DONE]
 //   response.failed, error                   → throws UpstreamResponsesError
 //   created, in_progress, other events       → nothing
-import { isRecord } from '../anthropic/narrow.ts'
+import { isRecord } from '../../util/json.ts'
+import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
+import { parseEvent } from '../sse.ts'
 import { finishReason, openAIUsage } from './response.ts'
 
 /** Responses error `code` → the HTTP status it stands for, to classify in-stream failures. */
@@ -62,32 +64,11 @@ function errorFrom (ev: Record<string, unknown>): UpstreamResponsesError {
   return new UpstreamResponsesError(code, message, rest)
 }
 
-function parse (eventName: string | undefined, data: string): { type: string, ev: Record<string, unknown> } {
-  let ev: unknown
-  try { ev = JSON.parse(data) } catch { ev = undefined }
-  if (!isRecord(ev)) throw new Error(`Responses stream sent an unreadable ${eventName ?? 'message'} event`)
-  return { type: typeof ev.type === 'string' ? ev.type : eventName ?? '', ev }
-}
-
-export interface StreamOptions {
-  /** `stream_options.include_usage`: send a final usage chunk. */
-  readonly includeUsage: boolean
-  /** Unix seconds for `created`. */
-  readonly created: number
-  /** Model id used until (or unless) response.created names one. */
-  readonly model: string
-}
-
 interface ToolState { readonly index: number, args: boolean }
-
-const DONE = 'data: [DONE]\n\n'
 
 export class ResponsesStreamTranslator {
   readonly #opts: StreamOptions
-  #id = 'chatcmpl-responses'
-  #model: string
-  #head = ''
-  #started = false
+  readonly #w: ChunkWriter
   #finished = false
   #toolCount = 0
   #lastReasoning: string | undefined
@@ -96,32 +77,32 @@ export class ResponsesStreamTranslator {
 
   constructor (opts: StreamOptions) {
     this.#opts = opts
-    this.#model = opts.model
+    this.#w = new ChunkWriter('chatcmpl-responses', opts.model, opts.created)
   }
 
   /** True once any output chunk has been produced. */
-  get started (): boolean { return this.#started }
+  get started (): boolean { return this.#w.started }
   /** True once response.completed was translated ([DONE] emitted). */
   get finished (): boolean { return this.#finished }
 
   /** Translates one upstream event (its `event:` name and `data:` text). */
   push (eventName: string | undefined, data: string): string {
     if (this.#finished) return ''
-    const { type, ev } = parse(eventName, data)
+    const { type, ev } = parseEvent('Responses', eventName, data)
     switch (type) {
       case 'response.created':
       case 'response.in_progress': {
         const r = ev.response
         if (isRecord(r)) {
-          if (typeof r.id === 'string') this.#id = r.id
-          if (typeof r.model === 'string') this.#model = r.model
+          if (typeof r.id === 'string') this.#w.id = r.id
+          if (typeof r.model === 'string') this.#w.model = r.model
         }
         return ''
       }
       case 'response.output_text.delta':
-        return typeof ev.delta === 'string' && ev.delta !== '' ? this.#role() + this.#chunk(`{"content":${JSON.stringify(ev.delta)}}`) : ''
+        return typeof ev.delta === 'string' && ev.delta !== '' ? this.#w.role() + this.#w.chunk(`{"content":${JSON.stringify(ev.delta)}}`) : ''
       case 'response.refusal.delta':
-        return typeof ev.delta === 'string' && ev.delta !== '' ? this.#role() + this.#chunk(`{"refusal":${JSON.stringify(ev.delta)}}`) : ''
+        return typeof ev.delta === 'string' && ev.delta !== '' ? this.#w.role() + this.#w.chunk(`{"refusal":${JSON.stringify(ev.delta)}}`) : ''
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
         return this.#reasoning(ev)
@@ -132,7 +113,7 @@ export class ResponsesStreamTranslator {
         const tool = this.#tool(ev)
         if (tool === undefined) return ''
         tool.args = true
-        return this.#args(tool.index, ev.delta)
+        return this.#w.toolArgs(tool.index, ev.delta)
       }
       case 'response.function_call_arguments.done':
         return this.#argsDone(this.#tool(ev), ev.arguments)
@@ -146,7 +127,7 @@ export class ResponsesStreamTranslator {
       case 'response.completed':
       case 'response.incomplete': {
         const r = isRecord(ev.response) ? ev.response : {}
-        return this.#role() + this.#close(r)
+        return this.#w.role() + this.#close(r)
       }
       case 'response.failed':
       case 'error':
@@ -164,24 +145,9 @@ export class ResponsesStreamTranslator {
 
   #close (response: Record<string, unknown>): string {
     this.#finished = true
-    let out = this.#chunk('{}', JSON.stringify(finishReason(response, this.#toolCount > 0)))
-    if (this.#opts.includeUsage) {
-      out += `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#opts.created},` +
-        `"model":${JSON.stringify(this.#model)},"choices":[],"usage":${JSON.stringify(openAIUsage(response.usage))}}\n\n`
-    }
-    return out + DONE
-  }
-
-  #role (): string {
-    if (this.#started) return ''
-    this.#started = true
-    this.#head = `{"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#opts.created},` +
-      `"model":${JSON.stringify(this.#model)},"choices":[{"index":0,"delta":`
-    return this.#chunk('{"role":"assistant","content":""}')
-  }
-
-  #chunk (delta: string, finish = 'null'): string {
-    return `data: ${this.#head}${delta},"logprobs":null,"finish_reason":${finish}}]}\n\n`
+    let out = this.#w.chunk('{}', JSON.stringify(finishReason(response, this.#toolCount > 0)))
+    if (this.#opts.includeUsage) out += this.#w.usage(openAIUsage(response.usage))
+    return out + DONE_EVENT
   }
 
   #reasoning (ev: Record<string, unknown>): string {
@@ -189,7 +155,7 @@ export class ResponsesStreamTranslator {
     const part = `${String(ev.item_id ?? ev.output_index)}:${String(ev.summary_index ?? ev.content_index ?? 0)}`
     const sep = this.#lastReasoning !== undefined && this.#lastReasoning !== part ? '\n\n' : ''
     this.#lastReasoning = part
-    return this.#role() + this.#chunk(`{"reasoning_content":${JSON.stringify(sep + ev.delta)}}`)
+    return this.#w.role() + this.#w.chunk(`{"reasoning_content":${JSON.stringify(sep + ev.delta)}}`)
   }
 
   #tool (ev: Record<string, unknown>): ToolState | undefined {
@@ -205,18 +171,14 @@ export class ResponsesStreamTranslator {
     if (typeof item.id === 'string') this.#tools.set(`i${item.id}`, state)
     const id = typeof item.call_id === 'string' ? item.call_id : typeof item.id === 'string' ? item.id : `call_${state.index}`
     const call = { index: state.index, id, type: 'function', function: { name: typeof item.name === 'string' ? item.name : '', arguments: '' } }
-    return this.#role() + this.#chunk(`{"tool_calls":[${JSON.stringify(call)}]}`)
+    return this.#w.role() + this.#w.chunk(`{"tool_calls":[${JSON.stringify(call)}]}`)
   }
 
   #argsDone (tool: ToolState | undefined, args: unknown): string {
     if (tool === undefined || tool.args) return ''
     tool.args = true
     // OpenAI clients parse the arguments: a call without any must still be a JSON object.
-    return this.#args(tool.index, typeof args === 'string' && args !== '' ? args : '{}')
-  }
-
-  #args (index: number, args: string): string {
-    return this.#chunk(`{"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(args)}}}]}`)
+    return this.#w.toolArgs(tool.index, typeof args === 'string' && args !== '' ? args : '{}')
   }
 }
 
@@ -234,7 +196,7 @@ export class ResponsesAggregator {
 
   push (eventName: string | undefined, data: string): void {
     if (this.#final !== undefined) return
-    const { type, ev } = parse(eventName, data)
+    const { type, ev } = parseEvent('Responses', eventName, data)
     const index = typeof ev.output_index === 'number' ? ev.output_index : -1
     switch (type) {
       case 'response.created':

@@ -1,5 +1,6 @@
 // SSE framing over raw upstream chunks: multi-byte characters and events may be split anywhere.
 import { createParser } from 'eventsource-parser'
+import { isRecord } from '../util/json.ts'
 
 export interface SseEvent { readonly event: string | undefined, readonly data: string }
 
@@ -18,4 +19,15 @@ export function eventReader (): EventReader {
     feed: (chunk) => { parser.feed(decoder.decode(chunk, { stream: true })); return take() },
     end: () => { parser.feed(decoder.decode() + '\n\n'); return take() },
   }
+}
+
+/**
+ * An event's `data` as a JSON object, and its type: the object's `type` field, else the
+ * `event:` name. Throws when the data is not a JSON object (`source` names the upstream).
+ */
+export function parseEvent (source: string, eventName: string | undefined, data: string): { type: string, ev: Record<string, unknown> } {
+  let ev: unknown
+  try { ev = JSON.parse(data) } catch { ev = undefined }
+  if (!isRecord(ev)) throw new Error(`${source} stream sent an unreadable ${eventName ?? 'message'} event`)
+  return { type: typeof ev.type === 'string' ? ev.type : eventName ?? '', ev }
 }

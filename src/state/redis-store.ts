@@ -18,10 +18,11 @@ import type { Logger } from '../telemetry/logger.ts'
 import { createLocalState } from './local-state.ts'
 import { arg, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, positive, type VersionedStats } from './redis/codec.ts'
 import { createClient, redactUrl, unavailable } from './redis/connection.ts'
-import { createDirty, type DirtyBatch, type StatsDelta } from './redis/dirty.ts'
+import { createDirty, mergeArgs, type DirtyBatch } from './redis/dirty.ts'
 import { createKeys, type Keys } from './redis/keys.ts'
 import { createMirrorMarks } from './redis/mirror.ts'
 import { createUsageQueue } from './redis/usage.ts'
+import { createVersionReader } from './redis/version-reads.ts'
 import type { FailureInput, StateStore, StoreHealth } from './types.ts'
 
 const DAY = 86_400_000
@@ -60,20 +61,6 @@ export interface RedisStore extends StateStore {
 const OFFLINE = Symbol('offline')
 type Mode = 'starting' | 'ready' | 'degraded'
 
-function mergeArgs (d: StatsDelta, now: number, retentionMs: number): string[] {
-  const reasons = Object.entries(d.reasons).filter(([, n]) => n !== undefined && n > 0)
-  const out = [
-    arg(now), arg(d.windowMs), arg(retentionMs), arg(d.clearedAt), arg(d.lastUsed), arg(d.errors), arg(d.lastFailureAt),
-    arg(d.cooldownUntil), d.cooldownReason, arg(d.disabledUntil), d.disabledReason, arg(d.allModelsClearedAt),
-    String(d.modelClears.size),
-  ]
-  for (const [m, at] of d.modelClears) out.push(m, arg(at))
-  out.push(String(reasons.length))
-  for (const [r, n] of reasons) out.push(r, arg(n ?? 0))
-  out.push(String(d.models.size))
-  for (const [m, e] of d.models) out.push(m, arg(e.until), arg(e.errors), arg(e.lastFailureAt))
-  return out
-}
 
 /** Nothing for a success to clear: the recordSuccess script would only move lastUsed. */
 function clean (s: UsageStats | undefined): s is UsageStats {
@@ -91,16 +78,9 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
   const dirty = createDirty()
   const marks = createMirrorMarks()
   const usage = createUsageQueue()
-  const verKeys = new Map<string, string>()
-  const verKey = (agent: string): string => {
-    let k = verKeys.get(agent)
-    if (k === undefined) {
-      k = keys.version(agent)
-      verKeys.set(agent, k)
-    }
-    return k
-  }
+  const verKey = keys.version
   const client: Redis = createClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs })
+  const readVersion = createVersionReader(client, verKey)
   const waiters = new Set<() => void>()
   let mode: Mode = 'starting'
   let lastError: unknown
@@ -301,8 +281,8 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
 
     async readStats (agent, profileIds) {
       if (mode === 'ready' && marks.covers(agent, profileIds)) {
-        // Steady state: one GET confirms the mirror (auto-pipelined with the cursor and pin).
-        const v = await remote(() => client.get(verKey(agent)))
+        // Steady state: one GET (shared by this turn's reads, redis/version-reads.ts) confirms the mirror.
+        const v = await remote(() => readVersion(agent))
         if (v === OFFLINE || marks.fresh(agent, profileIds, decodeVersion(v))) return local.read(agent, profileIds)
       }
       // The version and the hashes in one atomic read: a change in between cannot leave a
@@ -337,7 +317,8 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       const cur = local.get(agent, profileId)
       if (mode === 'ready' && !closed && clean(cur) && local.agent(agent).lastGood.get(provider) === profileId) {
         // The script would only move lastUsed: coalesce it. A failure another replica recorded
-        // since this replica's last read is not cleared — as if the success came first.
+        // since this replica's last read is not cleared — as if the success came first — and a
+        // lastGood another replica moved since is not moved back (it only feeds admin status).
         local.set(agent, profileId, { ...cur, lastUsed: Math.max(cur.lastUsed ?? 0, now) })
         noteUsed(agent, profileId, now)
         return

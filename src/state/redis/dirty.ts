@@ -4,6 +4,7 @@ import type { UsageStats } from '../../auth/types.ts'
 import type { Reason } from '../../routing/types.ts'
 import type { FailureInput } from '../types.ts'
 import type { Pin } from '../local-state.ts'
+import { arg } from './codec.ts'
 
 export interface ModelDelta { until: number, errors: number, lastFailureAt: number }
 
@@ -203,4 +204,20 @@ export function createDirty (): Dirty {
       }
     },
   }
+}
+
+/** ARGV of the mergeStats script (scripts.ts MERGE_STATS) for one delta. */
+export function mergeArgs (d: StatsDelta, now: number, retentionMs: number): string[] {
+  const reasons = Object.entries(d.reasons).filter(([, n]) => n !== undefined && n > 0)
+  const out = [
+    arg(now), arg(d.windowMs), arg(retentionMs), arg(d.clearedAt), arg(d.lastUsed), arg(d.errors), arg(d.lastFailureAt),
+    arg(d.cooldownUntil), d.cooldownReason, arg(d.disabledUntil), d.disabledReason, arg(d.allModelsClearedAt),
+    String(d.modelClears.size),
+  ]
+  for (const [m, at] of d.modelClears) out.push(m, arg(at))
+  out.push(String(reasons.length))
+  for (const [r, n] of reasons) out.push(r, arg(n ?? 0))
+  out.push(String(d.models.size))
+  for (const [m, e] of d.models) out.push(m, arg(e.until), arg(e.errors), arg(e.lastFailureAt))
+  return out
 }

@@ -15,6 +15,7 @@ export interface Keys {
   cursor (agent: string, provider: string): string
   pin (agent: string, session: string): string
   lastGood (agent: string): string
+  /** The agent's stats version (see scripts.ts); the same string on every call. */
   version (agent: string): string
   /** SCAN MATCH pattern covering every key under the prefix. */
   pattern (): string
@@ -33,13 +34,22 @@ export function globEscape (s: string): string {
 export function createKeys (prefix: string): Keys {
   if (/[{}]/.test(prefix)) throw new ConfigError('state.redis.prefix must not contain "{" or "}" (they would change the Redis Cluster hash tag)')
   const base = (agent: string): string => `${prefix}{${tagText(agent)}}:`
+  // Read on every request (readStats): built once per agent.
+  const versions = new Map<string, string>()
   return {
     prefix,
     stats: (agent, profileId) => `${base(agent)}st:${profileId}`,
     cursor: (agent, provider) => `${base(agent)}rr:${provider}`,
     pin: (agent, session) => `${base(agent)}pin:${session}`,
     lastGood: (agent) => `${base(agent)}lastgood`,
-    version: (agent) => `${base(agent)}ver`,
+    version (agent) {
+      let key = versions.get(agent)
+      if (key === undefined) {
+        key = `${base(agent)}ver`
+        versions.set(agent, key)
+      }
+      return key
+    },
     pattern: () => `${globEscape(prefix)}*`,
   }
 }

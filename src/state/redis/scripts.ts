@@ -1,9 +1,10 @@
 // Every read-modify-write of the redis store, as named Lua scripts defined once per connection
 // (ioredis defineCommand: EVALSHA, full EVAL on NOSCRIPT). Each script touches the keys of one
 // agent only, so all its KEYS share the `{<agent>}` hash tag (one Cluster slot). Key names come
-// in KEYS, values in ARGV; time is the caller's clock (ARGV), never Redis TIME, so the memory
-// and redis stores compute the same deadlines for the same inputs. The math mirrors
-// src/routing/cooldown-policy.ts line by line; test/state/contract.ts holds them to it.
+// in KEYS, values in ARGV; time is the caller's clock (ARGV), never Redis TIME (which only
+// seeds a new version counter), so the memory and redis stores compute the same deadlines for
+// the same inputs. The math mirrors src/routing/cooldown-policy.ts line by line;
+// test/state/contract.ts holds them to it.
 //
 // Versioning: every stats script has the agent's `ver` key as KEYS[2] and, when it changed
 // anything routing reads (any field but lastUsed), INCRs it in the same atomic step. Replicas
@@ -122,8 +123,8 @@ local function version()
   return redis.call('GET', KEYS[2]) or '0'
 end
 -- A version key that is created (first change, or after a flush or data loss) starts at the
--- server's time in microseconds, so a re-created counter never repeats a value a replica
--- may still hold for its mirror.
+-- server's time in microseconds, not at 1, so a re-created counter does not walk back through
+-- values a replica may still hold for its mirror.
 local function bump()
   if redis.call('EXISTS', KEYS[2]) == 0 then
     local t = redis.call('TIME')

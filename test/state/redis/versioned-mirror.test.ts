@@ -144,6 +144,22 @@ t.test('repeated readStats of unchanged state sends one GET of the version and n
   t.equal(after.get('p:c')?.modelCooldowns?.m1?.errorCount, 1)
 })
 
+t.test('the readStats calls of one event-loop turn share one GET of the version', async (t) => {
+  const { a, b, clock, url, prefix } = await pair(t)
+  await a.readStats('default', ['p:a'])
+  await a.readStats('other', ['p:a'])
+  const w = await watch(t, url, prefix)
+  const reads = await Promise.all(Array.from({ length: 30 }, (_, i) => a.readStats(i % 3 === 0 ? 'other' : 'default', ['p:a'])))
+  t.ok(reads.every((r) => r.size === 0))
+  await w.settle()
+  t.strictSame(w.commands().map((c) => c.join(' ')).sort(), [`get ${a.keys.version('default')}`, `get ${a.keys.version('other')}`], 'one GET per agent')
+
+  // A read that starts after the batch was sent does not join it.
+  await b.recordFailure('default', 'p:a', fail(clock))
+  const after = await Promise.all(Array.from({ length: 5 }, () => a.readStats('default', ['p:a'])))
+  t.ok(after.every((r) => r.get('p:a')?.modelCooldowns?.m1 !== undefined), 'every read of the next turn sees the change')
+})
+
 t.test('clean successes run no script and their lastUsed reaches Redis coalesced', async (t) => {
   const { a, b, clock, url, prefix } = await pair(t, { usageFlushMs: 60_000 })
   const c = testClient(url)

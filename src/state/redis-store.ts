@@ -18,9 +18,10 @@ import type { Logger } from '../telemetry/logger.ts'
 import { createLocalState } from './local-state.ts'
 import { arg, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, positive, type VersionedStats } from './redis/codec.ts'
 import { createClient, redactUrl, unavailable } from './redis/connection.ts'
-import { createDirty, mergeArgs, type DirtyBatch } from './redis/dirty.ts'
+import { createDirty } from './redis/dirty.ts'
 import { createKeys, type Keys } from './redis/keys.ts'
 import { createMirrorMarks } from './redis/mirror.ts'
+import { pushDirty } from './redis/push.ts'
 import { createUsageQueue } from './redis/usage.ts'
 import { createVersionReader } from './redis/version-reads.ts'
 import type { FailureInput, StateStore, StoreHealth } from './types.ts'
@@ -60,7 +61,6 @@ export interface RedisStore extends StateStore {
 
 const OFFLINE = Symbol('offline')
 type Mode = 'starting' | 'ready' | 'degraded'
-
 
 /** Nothing for a success to clear: the recordSuccess script would only move lastUsed. */
 function clean (s: UsageStats | undefined): s is UsageStats {
@@ -149,67 +149,8 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     if (r === OFFLINE) for (const u of batch) dirty.used(u.agent, u.profileId, u.at)
   }
 
-  /** Sends one batch of offline changes; parts that failed go back into `dirty`. */
-  async function push (): Promise<void> {
-    if (dirty.empty()) {
-      await client.ping()
-      return
-    }
-    const batch = dirty.take()
-    const now = clock()
-    const pipe = client.pipeline()
-    const undo: Array<(failed: DirtyBatch) => void> = []
-    const onOk: Array<(reply: unknown) => void> = []
-    for (const [agent, m] of batch.stats) {
-      for (const [id, d] of m) {
-        pipe.mergeStats(keys.stats(agent, id), verKey(agent), ...mergeArgs(d, now, retention))
-        undo.push((f) => { put(f.stats, agent).set(id, d) })
-        onOk.push((reply) => { wrote(agent, id, decodeVersioned(reply)) })
-      }
-    }
-    for (const [agent, m] of batch.lastGood) {
-      for (const [provider, id] of m) {
-        pipe.hset(keys.lastGood(agent), provider, id)
-        undo.push((f) => { put(f.lastGood, agent).set(provider, id) })
-        onOk.push(() => {})
-      }
-    }
-    for (const [agent, m] of batch.pins) {
-      for (const [session, pin] of m) {
-        const left = Math.ceil(pin.expires - now)
-        if (left <= 0) continue
-        // Remote wins: a session that moved elsewhere during the outage stays there.
-        pipe.set(keys.pin(agent, session), encodePin(pin.profileId, pin.expires), 'PX', left, 'NX')
-        undo.push((f) => { put(f.pins, agent).set(session, pin) })
-        onOk.push(() => {})
-      }
-    }
-    let results: Array<[Error | null, unknown]> | null
-    try {
-      results = await pipe.exec()
-    } catch (err) {
-      dirty.restore(batch)
-      throw err
-    }
-    if (results === null) {
-      dirty.restore(batch)
-      throw new Error('pipeline aborted')
-    }
-    const failed: DirtyBatch = { stats: new Map(), lastGood: new Map(), pins: new Map() }
-    let firstError: Error | undefined
-    results.forEach(([err, reply], i) => {
-      if (err !== null) {
-        firstError ??= err
-        undo[i]?.(failed)
-      } else {
-        onOk[i]?.(reply)
-      }
-    })
-    if (firstError !== undefined) {
-      dirty.restore(failed)
-      throw firstError
-    }
-  }
+  /** Sends one batch of offline changes (redis/push.ts); parts that failed go back into `dirty`. */
+  const push = (): Promise<void> => pushDirty({ client, keys, dirty, retention, clock, wrote })
 
   function resync (): Promise<boolean> {
     if (closed) return Promise.resolve(false)
@@ -394,13 +335,4 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       }
     },
   }
-}
-
-function put<V> (outer: Map<string, Map<string, V>>, agent: string): Map<string, V> {
-  let m = outer.get(agent)
-  if (m === undefined) {
-    m = new Map()
-    outer.set(agent, m)
-  }
-  return m
 }

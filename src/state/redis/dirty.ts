@@ -67,7 +67,8 @@ function freshDelta (): StatsDelta {
   }
 }
 
-function inner<V> (outer: Map<string, Map<string, V>>, agent: string): Map<string, V> {
+/** The per-agent map inside `outer`, created on first use. */
+export function inner<V> (outer: Map<string, Map<string, V>>, agent: string): Map<string, V> {
   let m = outer.get(agent)
   if (m === undefined) {
     m = new Map()

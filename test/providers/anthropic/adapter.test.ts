@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createAnthropicMessagesAdapter } from '../../../src/providers/anthropic-messages.ts'
 import { createAdapterRegistry } from '../../../src/providers/registry.ts'
-import type { AttemptResult, UpstreamSuccess } from '../../../src/providers/types.ts'
+import { collect, success } from '../../helpers/attempt-request.ts'
 import {
   CLAUDE_CODE_IDENTITY, errorBody, errorEvent, messageBody, messageStream, startFakeAnthropic, type FakeAnthropic,
 } from '../../helpers/fake-anthropic.ts'
@@ -14,22 +14,6 @@ t.beforeEach(async () => { fake = await startFakeAnthropic({ apiKeys: [apiKey.se
 t.afterEach(async () => {
   await fake.close()
 })
-
-function success (r: AttemptResult): UpstreamSuccess {
-  if (r.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(r)}`)
-  return r
-}
-
-async function collect (r: AttemptResult): Promise<string> {
-  const res = success(r)
-  let text = res.first.toString('utf8')
-  try {
-    for await (const chunk of res.rest) text += chunk.toString('utf8')
-  } finally {
-    res.close()
-  }
-  return text
-}
 
 function gated (): { gate: Promise<void>, release: () => void } {
   let release!: () => void

@@ -2,9 +2,10 @@
 // OpenAI-family model inside one client request.
 import t, { type Test } from 'tap'
 import OpenAI from 'openai'
-import { completion, sseChunk, startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream.ts'
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.ts'
+import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream.ts'
+import type { TestGateway } from '../../helpers/gateway.ts'
 import { errorBody, errorEvent, messageBody, messageStream, startFakeAnthropic, type FakeAnthropic } from '../../helpers/fake-anthropic.ts'
+import { chatAnswer, openaiClient, startProviderGateway, weatherTool } from '../../helpers/provider-gateway.ts'
 
 const ANTHROPIC_KEY = 'sk-ant-api03-gatewaytest-1a2b'
 const OPENAI_KEY = 'sk-proj-gatewaytest-3c4d'
@@ -13,46 +14,25 @@ interface Setup { gw: TestGateway, anthropic: FakeAnthropic, openai: FakeUpstrea
 
 async function setup (t: Test): Promise<Setup> {
   const anthropic = await startFakeAnthropic({ apiKeys: [ANTHROPIC_KEY] })
-  const openai = await startFakeUpstream((req) => req.body.stream === true
-    ? { chunks: [sseChunk('from openai', String(req.body.model)), 'data: [DONE]\n\n'] }
-    : { body: completion('from openai', String(req.body.model)) })
-  const gw = await startTestGateway({
-    config: {
-      logging: { level: 'silent' },
-      models: {
-        mode: 'replace',
-        providers: {
-          anthropic: {
-            baseUrl: anthropic.baseUrl,
-            api: 'anthropic-messages',
-            models: [{ id: 'claude-sonnet-4-5', reasoning: true, input: ['text', 'image'], contextWindow: 200000, maxTokens: 64000 }],
-          },
-          openai: { baseUrl: `${openai.url}/v1`, api: 'openai-completions', models: [{ id: 'gpt-5-mini' }] },
-        },
+  const openai = await startFakeUpstream(chatAnswer(['from openai']))
+  const gw = await startProviderGateway(t, {
+    providers: {
+      anthropic: {
+        baseUrl: anthropic.baseUrl,
+        api: 'anthropic-messages',
+        models: [{ id: 'claude-sonnet-4-5', reasoning: true, input: ['text', 'image'], contextWindow: 200000, maxTokens: 64000 }],
       },
-      agents: {
-        defaults: {
-          model: { primary: 'anthropic/claude-sonnet-4-5', fallbacks: ['openai/gpt-5-mini'] },
-          models: { 'anthropic/claude-sonnet-4-5': { alias: 'sonnet' } },
-        },
-      },
+      openai: { baseUrl: `${openai.url}/v1`, api: 'openai-completions', models: [{ id: 'gpt-5-mini' }] },
     },
-    authProfiles: {
-      version: 1,
-      profiles: {
-        'anthropic:work': { type: 'api_key', provider: 'anthropic', key: ANTHROPIC_KEY },
-        'openai:main': { type: 'api_key', provider: 'openai', key: OPENAI_KEY },
-      },
+    model: { primary: 'anthropic/claude-sonnet-4-5', fallbacks: ['openai/gpt-5-mini'] },
+    models: { 'anthropic/claude-sonnet-4-5': { alias: 'sonnet' } },
+    profiles: {
+      'anthropic:work': { type: 'api_key', provider: 'anthropic', key: ANTHROPIC_KEY },
+      'openai:main': { type: 'api_key', provider: 'openai', key: OPENAI_KEY },
     },
+    upstreams: [anthropic, openai],
   })
-  t.teardown(async () => { await gw.close(); await anthropic.close(); await openai.close() })
-  const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'rotor-open-gateway', maxRetries: 0 })
-  return { gw, anthropic, openai, client }
-}
-
-const weatherTool = {
-  type: 'function' as const,
-  function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  return { gw, anthropic, openai, client: openaiClient(gw) }
 }
 
 t.test('the openai SDK gets a translated non-stream answer from Anthropic through rotor', async (t) => {

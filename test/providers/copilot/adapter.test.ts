@@ -1,14 +1,14 @@
 // GitHub Copilot adapter against a fake Copilot API that insists on the editor headers, given
 // an already-exchanged Copilot token and its endpoints.api as `extra.baseUrl`.
 import t from 'tap'
-import { Agent } from 'undici'
 import type { ModelDef, ProviderDef } from '../../../src/config/types.ts'
 import { createGitHubCopilotAdapter, initiator } from '../../../src/providers/github-copilot.ts'
-import type { AttemptCredential, AttemptRequest, AttemptResult, UpstreamSuccess } from '../../../src/providers/types.ts'
-import { completion, sseChunk, startFakeUpstream, type FakeUpstream, type RecordedRequest, type Scripted } from '../../helpers/fake-upstream.ts'
+import type { AttemptCredential, AttemptRequest } from '../../../src/providers/types.ts'
+import { attemptRequest, collect, providerDef, success } from '../../helpers/attempt-request.ts'
+import { sseChunk, startFakeUpstream, type FakeUpstream, type RecordedRequest, type Scripted } from '../../helpers/fake-upstream.ts'
+import { chatAnswer } from '../../helpers/provider-gateway.ts'
 
 const COPILOT_TOKEN = 'tid=abc123;exp=4102444800;sku=copilot_individual;proxy-ep=proxy.individual.githubcopilot.com;8kp=1:deadbeefcafe'
-const dispatcher = new Agent()
 const adapter = createGitHubCopilotAdapter()
 
 const gpt41: ModelDef = {
@@ -17,24 +17,13 @@ const gpt41: ModelDef = {
 }
 
 function provider (baseUrl: string, headers: Record<string, string> = {}): ProviderDef {
-  return { id: 'github-copilot', baseUrl, api: 'github-copilot', auth: 'token', headers, envVars: [], envTokenVars: ['COPILOT_GITHUB_TOKEN'], models: new Map([[gpt41.id, gpt41]]) }
+  return providerDef({ id: 'github-copilot', baseUrl, api: 'github-copilot', auth: 'token', headers, envTokenVars: ['COPILOT_GITHUB_TOKEN'], models: [gpt41] })
 }
 
 function attempt (opts: { baseUrl: string, body: Record<string, unknown>, extra?: Record<string, string>, headers?: Record<string, string> }): AttemptRequest {
   const body: Record<string, unknown> = { model: 'github-copilot/gpt-4.1', ...opts.body }
   const credential: AttemptCredential = { profileId: 'github-copilot:github', type: 'token', secret: COPILOT_TOKEN, ...(opts.extra !== undefined ? { extra: opts.extra } : {}) }
-  return {
-    provider: provider(opts.baseUrl, opts.headers),
-    model: gpt41,
-    credential,
-    body,
-    rawBody: Buffer.from(JSON.stringify(body)),
-    stream: body.stream === true,
-    signal: new AbortController().signal,
-    firstByteTimeoutMs: 5000,
-    idleTimeoutMs: 5000,
-    dispatcher,
-  }
+  return attemptRequest({ provider: provider(opts.baseUrl, opts.headers), model: gpt41, credential, body })
 }
 
 /** Copilot's checks: the exchanged token and the editor identity, else 4xx like the real API. */
@@ -50,25 +39,10 @@ function copilotRules (req: RecordedRequest): Scripted | undefined {
 let up: FakeUpstream
 let script: (req: RecordedRequest) => Scripted
 t.beforeEach(async () => {
-  script = (req) => req.body.stream === true
-    ? { chunks: [sseChunk('Hi', String(req.body.model)), sseChunk(' there', String(req.body.model)), 'data: [DONE]\n\n'] }
-    : { body: completion('Hi there', String(req.body.model)) }
+  script = chatAnswer(['Hi', ' there'])
   up = await startFakeUpstream((req) => copilotRules(req) ?? script(req))
 })
 t.afterEach(async () => { await up.close() })
-
-function success (r: AttemptResult): UpstreamSuccess {
-  if (r.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(r)}`)
-  return r
-}
-
-async function collect (r: AttemptResult): Promise<string> {
-  const res = success(r)
-  let text = res.first.toString('utf8')
-  for await (const c of res.rest) text += c.toString('utf8')
-  res.close()
-  return text
-}
 
 const ask = { messages: [{ role: 'user', content: 'Hello' }] }
 

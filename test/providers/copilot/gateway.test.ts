@@ -1,12 +1,15 @@
 // Copilot through the gateway: the stored GitHub token is exchanged for a Copilot session token
 // (credential resolver), whose endpoints.api is where the chat goes, with the editor headers.
 import t, { type Test } from 'tap'
-import { completion, deadPort, sseChunk, startFakeUpstream, type FakeUpstream, type RecordedRequest, type Scripted } from '../../helpers/fake-upstream.ts'
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.ts'
+import { deadPort, startFakeUpstream, type FakeUpstream, type RecordedRequest, type Scripted } from '../../helpers/fake-upstream.ts'
+import type { TestGateway } from '../../helpers/gateway.ts'
+import { chatAnswer, startProviderGateway } from '../../helpers/provider-gateway.ts'
 import { assemble, parseSse } from '../anthropic/sse.ts'
 
 const GITHUB_TOKEN = 'gho_gatewayCopilotTest000000000000000000'
 const COPILOT_TOKEN = 'tid=gw1;exp=4102444800;sku=copilot_individual;proxy-ep=proxy.individual.githubcopilot.com;8kp=1:abcdef'
+
+const answer = chatAnswer(['copilot ', 'says hi'])
 
 function copilot (req: RecordedRequest, api: string): Scripted {
   if (req.method === 'GET' && req.url === '/copilot_internal/v2/token') {
@@ -16,33 +19,25 @@ function copilot (req: RecordedRequest, api: string): Scripted {
   if (req.url !== '/chat/completions') return { status: 404, body: { error: { message: 'not found' } } }
   if (req.headers.authorization !== `Bearer ${COPILOT_TOKEN}`) return { status: 401, body: { error: { message: 'unauthorized' } } }
   if (req.headers['editor-version'] === undefined || req.headers['copilot-integration-id'] === undefined) return { status: 400, body: { error: { message: 'missing editor headers' } } }
-  return req.body.stream === true
-    ? { chunks: [sseChunk('copilot ', String(req.body.model)), sseChunk('says hi', String(req.body.model)), 'data: [DONE]\n\n'] }
-    : { body: completion('copilot says hi', String(req.body.model)) }
+  return answer(req)
 }
 
 async function setup (t: Test): Promise<{ gw: TestGateway, up: FakeUpstream }> {
   let api = ''
   const up = await startFakeUpstream((req) => copilot(req, api))
   api = up.url
-  const gw = await startTestGateway({
-    config: {
-      logging: { level: 'silent' },
-      models: {
-        mode: 'replace',
-        providers: {
-          // Nothing listens on the configured base: the exchanged token's endpoints.api must win.
-          'github-copilot': {
-            baseUrl: `http://127.0.0.1:${await deadPort()}`, api: 'github-copilot', auth: 'token',
-            oauth: { tokenUrl: `${up.url}/copilot_internal/v2/token` }, models: [{ id: 'gpt-4.1' }],
-          },
-        },
+  const gw = await startProviderGateway(t, {
+    providers: {
+      // Nothing listens on the configured base: the exchanged token's endpoints.api must win.
+      'github-copilot': {
+        baseUrl: `http://127.0.0.1:${await deadPort()}`, api: 'github-copilot', auth: 'token',
+        oauth: { tokenUrl: `${up.url}/copilot_internal/v2/token` }, models: [{ id: 'gpt-4.1' }],
       },
-      agents: { defaults: { model: { primary: 'github-copilot/gpt-4.1' } } },
     },
-    authProfiles: { version: 1, profiles: { 'github-copilot:github': { type: 'token', provider: 'github-copilot', token: GITHUB_TOKEN } } },
+    model: { primary: 'github-copilot/gpt-4.1' },
+    profiles: { 'github-copilot:github': { type: 'token', provider: 'github-copilot', token: GITHUB_TOKEN } },
+    upstreams: [up],
   })
-  t.teardown(async () => { await gw.close(); await up.close() })
   return { gw, up }
 }
 

@@ -2,21 +2,20 @@
 // openai-completions adapter. Qwen adds Qwen Code's headers and takes its base URL from the
 // token's resource_url.
 import t, { type Test } from 'tap'
-import { Agent } from 'undici'
-import type { ModelDef, ProviderDef } from '../../../src/config/types.ts'
+import type { ModelDef } from '../../../src/config/types.ts'
 import { createOpenAICompletionsAdapter } from '../../../src/providers/openai-completions.ts'
 import { qwenResourceBase } from '../../../src/providers/qwen-portal.ts'
-import type { AttemptCredential, AttemptRequest, AttemptResult, UpstreamSuccess } from '../../../src/providers/types.ts'
-import { completion, sseChunk, startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../../helpers/fake-upstream.ts'
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.ts'
+import type { AttemptCredential, AttemptRequest } from '../../../src/providers/types.ts'
+import { attemptRequest, collect as drain, providerDef } from '../../helpers/attempt-request.ts'
+import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../../helpers/fake-upstream.ts'
+import type { TestGateway } from '../../helpers/gateway.ts'
+import { chatAnswer, startProviderGateway } from '../../helpers/provider-gateway.ts'
 import { assemble, parseSse } from '../anthropic/sse.ts'
 
 const QWEN_ACCESS = 'qwen-oauth-access-token-0001'
 const CHUTES_ACCESS = 'chutes-oauth-access-token-0002'
 
-const answer = (req: RecordedRequest) => req.body.stream === true
-  ? { chunks: [sseChunk('streamed ', String(req.body.model)), sseChunk('answer', String(req.body.model)), 'data: [DONE]\n\n'] }
-  : { body: completion('plain answer', String(req.body.model)) }
+const answer = chatAnswer(['streamed ', 'answer'], 'plain answer')
 
 function expectQwenHeaders (t: Test, h: RecordedRequest['headers']): void {
   t.equal(h.authorization, `Bearer ${QWEN_ACCESS}`)
@@ -29,7 +28,6 @@ function expectQwenHeaders (t: Test, h: RecordedRequest['headers']): void {
 
 // ---- adapter level --------------------------------------------------------------------------------
 
-const dispatcher = new Agent()
 const adapter = createOpenAICompletionsAdapter()
 const coder: ModelDef = {
   id: 'qwen3-coder-plus', name: 'Qwen3 Coder Plus', api: 'openai-completions', reasoning: false, input: ['text'],
@@ -37,22 +35,10 @@ const coder: ModelDef = {
 }
 
 function qwenAttempt (baseUrl: string, extra?: Record<string, string>, providerId = 'qwen-portal', headers: Record<string, string> = {}): AttemptRequest {
-  const provider: ProviderDef = { id: providerId, baseUrl, api: 'openai-completions', auth: 'oauth', headers, envVars: [], envTokenVars: [], models: new Map([[coder.id, coder]]) }
+  const provider = providerDef({ id: providerId, baseUrl, api: 'openai-completions', auth: 'oauth', headers, models: [coder] })
   const credential: AttemptCredential = { profileId: `${providerId}:default`, type: 'oauth', secret: QWEN_ACCESS, ...(extra !== undefined ? { extra } : {}) }
   const body = { model: 'qwen3-coder-plus', messages: [{ role: 'user', content: 'hi' }] }
-  return {
-    provider, model: coder, credential, body, rawBody: Buffer.from(JSON.stringify(body)), stream: false,
-    signal: new AbortController().signal, firstByteTimeoutMs: 5000, idleTimeoutMs: 5000, dispatcher,
-  }
-}
-
-async function drain (r: AttemptResult): Promise<string> {
-  if (r.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(r)}`)
-  const ok: UpstreamSuccess = r
-  let text = ok.first.toString('utf8')
-  for await (const c of ok.rest) text += c.toString('utf8')
-  ok.close()
-  return text
+  return attemptRequest({ provider, model: coder, credential, body })
 }
 
 t.test('a resource_url host becomes an https /v1 base; full URLs keep their scheme; /v1 is added once', async (t) => {
@@ -95,29 +81,20 @@ interface Setup { gw: TestGateway, up: FakeUpstream }
 async function setup (t: Test): Promise<Setup> {
   const up = await startFakeUpstream(answer)
   const base = `${up.url}/v1`
-  const gw = await startTestGateway({
-    config: {
-      logging: { level: 'silent' },
-      models: {
-        mode: 'replace',
-        providers: {
-          'qwen-portal': { baseUrl: base, api: 'openai-completions', auth: 'oauth', models: [{ id: 'qwen3-coder-plus' }] },
-          chutes: { baseUrl: base, api: 'openai-completions', auth: 'oauth', models: [{ id: 'deepseek-ai/DeepSeek-R1', reasoning: true }] },
-        },
-      },
-      agents: { defaults: { model: { primary: 'qwen-portal/qwen3-coder-plus' } } },
+  const gw = await startProviderGateway(t, {
+    providers: {
+      'qwen-portal': { baseUrl: base, api: 'openai-completions', auth: 'oauth', models: [{ id: 'qwen3-coder-plus' }] },
+      chutes: { baseUrl: base, api: 'openai-completions', auth: 'oauth', models: [{ id: 'deepseek-ai/DeepSeek-R1', reasoning: true }] },
     },
-    authProfiles: {
-      version: 1,
-      profiles: {
-        // The resource host is the same fake, so the request lands there whether or not the
-        // credential resolver passes resourceUrl on as `extra`.
-        'qwen-portal:default': { type: 'oauth', provider: 'qwen-portal', access: QWEN_ACCESS, refresh: 'qr', expires: Date.now() + 3600e3, resourceUrl: up.url },
-        'chutes:default': { type: 'oauth', provider: 'chutes', access: CHUTES_ACCESS, refresh: 'cr', expires: Date.now() + 3600e3, clientId: 'cid_test' },
-      },
+    model: { primary: 'qwen-portal/qwen3-coder-plus' },
+    profiles: {
+      // The resource host is the same fake, so the request lands there whether or not the
+      // credential resolver passes resourceUrl on as `extra`.
+      'qwen-portal:default': { type: 'oauth', provider: 'qwen-portal', access: QWEN_ACCESS, refresh: 'qr', expires: Date.now() + 3600e3, resourceUrl: up.url },
+      'chutes:default': { type: 'oauth', provider: 'chutes', access: CHUTES_ACCESS, refresh: 'cr', expires: Date.now() + 3600e3, clientId: 'cid_test' },
     },
+    upstreams: [up],
   })
-  t.teardown(async () => { await gw.close(); await up.close() })
   return { gw, up }
 }
 

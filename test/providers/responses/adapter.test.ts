@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createOpenAIResponsesAdapter } from '../../../src/providers/openai-responses.ts'
 import { createAdapterRegistry } from '../../../src/providers/registry.ts'
-import type { AttemptResult, UpstreamSuccess } from '../../../src/providers/types.ts'
+import { collect, success } from '../../helpers/attempt-request.ts'
 import { assemble, parseSse } from '../anthropic/sse.ts'
 import { failedTranscript, startFakeCodex, transcript, type FakeCodex } from './fake-codex.ts'
 import { ACCESS, attempt, codexCredNoExtra, gpt41, openaiKey } from './fixtures.ts'
@@ -19,22 +19,6 @@ const toolItems = [
 let fake: FakeCodex
 t.beforeEach(async () => { fake = await startFakeCodex({ accounts: { [ACCESS]: 'acc-1' } }) })
 t.afterEach(async () => { await fake.close() })
-
-function success (r: AttemptResult): UpstreamSuccess {
-  if (r.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(r)}`)
-  return r
-}
-
-async function collect (r: AttemptResult): Promise<string> {
-  const res = success(r)
-  let text = res.first.toString('utf8')
-  try {
-    for await (const chunk of res.rest) text += chunk.toString('utf8')
-  } finally {
-    res.close()
-  }
-  return text
-}
 
 t.test('the registry serves the openai-responses and github-copilot families', async (t) => {
   const reg = createAdapterRegistry()

@@ -2,8 +2,9 @@
 // far from expiry (no refresh needed), and failover from Codex to an OpenAI-chat model.
 import t, { type Test } from 'tap'
 import OpenAI from 'openai'
-import { completion, sseChunk, startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream.ts'
-import { startTestGateway, type TestGateway } from '../../helpers/gateway.ts'
+import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream.ts'
+import type { TestGateway } from '../../helpers/gateway.ts'
+import { chatAnswer, openaiClient, startProviderGateway, weatherTool } from '../../helpers/provider-gateway.ts'
 import { assemble, parseSse } from '../anthropic/sse.ts'
 import { chatgptJwt, failedTranscript, startFakeCodex, transcript, type FakeCodex } from './fake-codex.ts'
 
@@ -14,37 +15,21 @@ interface Setup { gw: TestGateway, codex: FakeCodex, other: FakeUpstream, client
 
 async function setup (t: Test, profile: Record<string, unknown> = {}): Promise<Setup> {
   const codex = await startFakeCodex({ accounts: { [ACCESS]: 'acc-1' } })
-  const other = await startFakeUpstream((req) => req.body.stream === true
-    ? { chunks: [sseChunk('from other', String(req.body.model)), 'data: [DONE]\n\n'] }
-    : { body: completion('from other', String(req.body.model)) })
-  const gw = await startTestGateway({
-    config: {
-      logging: { level: 'silent' },
-      models: {
-        mode: 'replace',
-        providers: {
-          'openai-codex': { baseUrl: codex.baseUrl, api: 'openai-responses', auth: 'oauth', models: [{ id: 'gpt-5.2', reasoning: true, input: ['text', 'image'] }] },
-          other: { baseUrl: `${other.url}/v1`, api: 'openai-completions', models: [{ id: 'o1' }] },
-        },
-      },
-      agents: { defaults: { model: { primary: 'openai-codex/gpt-5.2', fallbacks: ['other/o1'] }, models: { 'openai-codex/gpt-5.2': { alias: 'codex' } } } },
+  const other = await startFakeUpstream(chatAnswer(['from other']))
+  const gw = await startProviderGateway(t, {
+    providers: {
+      'openai-codex': { baseUrl: codex.baseUrl, api: 'openai-responses', auth: 'oauth', models: [{ id: 'gpt-5.2', reasoning: true, input: ['text', 'image'] }] },
+      other: { baseUrl: `${other.url}/v1`, api: 'openai-completions', models: [{ id: 'o1' }] },
     },
-    authProfiles: {
-      version: 1,
-      profiles: {
-        'openai-codex:default': { type: 'oauth', provider: 'openai-codex', access: ACCESS, refresh: 'r', expires: Date.now() + 3600e3, accountId: 'acc-1', ...profile },
-        'other:main': { type: 'api_key', provider: 'other', key: OTHER_KEY },
-      },
+    model: { primary: 'openai-codex/gpt-5.2', fallbacks: ['other/o1'] },
+    models: { 'openai-codex/gpt-5.2': { alias: 'codex' } },
+    profiles: {
+      'openai-codex:default': { type: 'oauth', provider: 'openai-codex', access: ACCESS, refresh: 'r', expires: Date.now() + 3600e3, accountId: 'acc-1', ...profile },
+      'other:main': { type: 'api_key', provider: 'other', key: OTHER_KEY },
     },
+    upstreams: [codex, other],
   })
-  t.teardown(async () => { await gw.close(); await codex.close(); await other.close() })
-  const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'rotor-open-gateway', maxRetries: 0 })
-  return { gw, codex, other, client }
-}
-
-const weatherTool = {
-  type: 'function' as const,
-  function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  return { gw, codex, other, client: openaiClient(gw) }
 }
 
 t.test('a non-stream request through rotor reaches Codex as a stream and comes back as one chat.completion', async (t) => {

@@ -1,0 +1,81 @@
+// The resync's write side: one pipeline that folds what a replica recorded offline into Redis
+// through merge scripts (redis-store.ts). Parts that fail go back into `dirty` for the next try.
+import type { Redis } from 'ioredis'
+import type { UsageStats } from '../../auth/types.ts'
+import { decodeVersioned, encodePin, type VersionedStats } from './codec.ts'
+import { inner, mergeArgs, type Dirty, type DirtyBatch } from './dirty.ts'
+import type { Keys } from './keys.ts'
+
+export interface PushDeps {
+  readonly client: Redis
+  readonly keys: Keys
+  readonly dirty: Dirty
+  readonly retention: number
+  readonly clock: () => number
+  /** A merge script's reply into the mirror. */
+  readonly wrote: (agent: string, id: string, r: VersionedStats) => UsageStats | undefined
+}
+
+/** Sends one batch of offline changes (a PING when there are none); throws when any part failed. */
+export async function pushDirty (deps: PushDeps): Promise<void> {
+  const { client, keys, dirty, retention, clock, wrote } = deps
+  if (dirty.empty()) {
+    await client.ping()
+    return
+  }
+  const batch = dirty.take()
+  const now = clock()
+  const pipe = client.pipeline()
+  const undo: Array<(failed: DirtyBatch) => void> = []
+  const onOk: Array<(reply: unknown) => void> = []
+  for (const [agent, m] of batch.stats) {
+    for (const [id, d] of m) {
+      pipe.mergeStats(keys.stats(agent, id), keys.version(agent), ...mergeArgs(d, now, retention))
+      undo.push((f) => { inner(f.stats, agent).set(id, d) })
+      onOk.push((reply) => { wrote(agent, id, decodeVersioned(reply)) })
+    }
+  }
+  for (const [agent, m] of batch.lastGood) {
+    for (const [provider, id] of m) {
+      pipe.hset(keys.lastGood(agent), provider, id)
+      undo.push((f) => { inner(f.lastGood, agent).set(provider, id) })
+      onOk.push(() => {})
+    }
+  }
+  for (const [agent, m] of batch.pins) {
+    for (const [session, pin] of m) {
+      const left = Math.ceil(pin.expires - now)
+      if (left <= 0) continue
+      // Remote wins: a session that moved elsewhere during the outage stays there.
+      pipe.set(keys.pin(agent, session), encodePin(pin.profileId, pin.expires), 'PX', left, 'NX')
+      undo.push((f) => { inner(f.pins, agent).set(session, pin) })
+      onOk.push(() => {})
+    }
+  }
+  let results: Array<[Error | null, unknown]> | null
+  try {
+    results = await pipe.exec()
+  } catch (err) {
+    dirty.restore(batch)
+    throw err
+  }
+  if (results === null) {
+    dirty.restore(batch)
+    throw new Error('pipeline aborted')
+  }
+  const failed: DirtyBatch = { stats: new Map(), lastGood: new Map(), pins: new Map() }
+  let firstError: Error | undefined
+  results.forEach(([err, reply], i) => {
+    if (err !== null) {
+      firstError ??= err
+      undo[i]?.(failed)
+    } else {
+      onOk[i]?.(reply)
+    }
+  })
+  if (firstError !== undefined) {
+    dirty.restore(failed)
+    throw firstError
+  }
+}
+

@@ -60,6 +60,12 @@ export function chatCompletionsRoute (app: FastifyInstance, deps: ChatRouteDeps)
       'x-rotor-attempts': String(result.attempts),
       'x-rotor-overhead-ms': overheadMs.toFixed(3),
     }
+    // Pinned at commit, not at the end of the body: a client's next request may come
+    // before a long stream ends. A profile that fails later cools and is skipped anyway.
+    if (typeof session === 'string' && session !== '') {
+      deps.store.setSessionPin(request.identity.agent, session, result.profileId, runtime.config.auth.sessionTtlMs)
+        .catch((err: unknown) => { deps.log.warn({ err, reqId: request.id }, 'session pin not stored') })
+    }
     reply.hijack()
     const end = await writeUpstream(reply.raw, result.response, headers, stream)
     reply.raw.off('close', onClose)
@@ -74,21 +80,18 @@ async function settle (deps: ChatRouteDeps, request: FastifyRequest, result: Cha
   const runtime = deps.runtime()
   try {
     if (end.kind === 'upstream_error') {
+      const limited = /overload|rate.?limit/i.test(end.message)
       await deps.store.recordFailure(agent, result.profileId, {
         provider: result.entry.provider, model: result.entry.model,
-        reason: /overload|rate.?limit/i.test(end.message) ? 'rate_limit' : 'unknown',
-        scope: /overload|rate.?limit/i.test(end.message) ? 'model' : 'profile',
+        reason: limited ? 'rate_limit' : 'unknown',
+        scope: limited ? 'model' : 'profile',
         now: deps.now(), policy: runtime.config.auth.cooldowns,
       })
       return
     }
     await deps.store.recordSuccess(agent, result.profileId, result.entry.provider, result.entry.model, deps.now())
-    const session = request.headers['x-rotor-session']
-    if (typeof session === 'string' && session !== '') {
-      await deps.store.setSessionPin(agent, session, result.profileId, runtime.config.auth.sessionTtlMs)
-    }
   } catch (err) {
-    request.log.warn({ err }, 'state update failed')
+    deps.log.warn({ err, reqId: request.id }, 'state update failed')
   }
 }
 

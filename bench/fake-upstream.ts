@@ -61,19 +61,22 @@ function wantsStream(raw: Buffer): boolean {
   }
 }
 
-function answerChat(req: IncomingMessage, res: ServerResponse): void {
-  const parts: Buffer[] = []
-  req.on('data', (b: Buffer) => parts.push(b))
-  req.on('end', () => {
-    if (wantsStream(Buffer.concat(parts))) {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
-      for (const ev of STREAM_EVENTS) res.write(ev)
-      res.end()
-      return
-    }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': COMPLETION_BODY.length })
-    res.end(COMPLETION_BODY)
-  })
+/** Canned answer of one wire format: the SSE events when the body asks to stream, else the JSON. */
+function answer(events: readonly Buffer[], json: Buffer): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const parts: Buffer[] = []
+    req.on('data', (b: Buffer) => parts.push(b))
+    req.on('end', () => {
+      if (wantsStream(Buffer.concat(parts))) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+        for (const ev of events) res.write(ev)
+        res.end()
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': json.length })
+      res.end(json)
+    })
+  }
 }
 
 // Anthropic Messages: the same answer in Anthropic's wire format (usage with cache fields).
@@ -99,25 +102,11 @@ export const MESSAGE_EVENTS: readonly Buffer[] = [
   event('message_stop', {}),
 ].map((e) => Buffer.from(e))
 
-function answerMessages(req: IncomingMessage, res: ServerResponse): void {
-  const parts: Buffer[] = []
-  req.on('data', (b: Buffer) => parts.push(b))
-  req.on('end', () => {
-    if (wantsStream(Buffer.concat(parts))) {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
-      for (const ev of MESSAGE_EVENTS) res.write(ev)
-      res.end()
-      return
-    }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': MESSAGE_BODY.length })
-    res.end(MESSAGE_BODY)
-  })
-}
 
 // Endpoint table: one route per upstream wire format the bench measures.
 const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
-  'POST /v1/chat/completions': answerChat,
-  'POST /v1/messages': answerMessages,
+  'POST /v1/chat/completions': answer(STREAM_EVENTS, COMPLETION_BODY),
+  'POST /v1/messages': answer(MESSAGE_EVENTS, MESSAGE_BODY),
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {

@@ -105,11 +105,5 @@ export async function startFakeUpstream (handler: Handler): Promise<FakeUpstream
   }
 }
 
-/** A port nothing listens on (bound then released). */
-export async function deadPort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as AddressInfo).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
+/** A port nothing listens on. */
+export { freePort as deadPort } from './ports.ts'

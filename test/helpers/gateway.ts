@@ -5,14 +5,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { startGateway, type Gateway } from '../../src/server/gateway.ts'
 
-export interface TestClock { now: number, advance (ms: number): void, (): number }
-
-export function testClock (start = Date.UTC(2026, 0, 1)): TestClock {
-  const clock = (() => clock.now) as TestClock
-  clock.now = start
-  clock.advance = (ms) => { clock.now += ms }
-  return clock
-}
+export { testClock, type TestClock } from './clock.ts'
 
 export interface TestGateway extends Gateway {
   readonly home: string

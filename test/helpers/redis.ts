@@ -34,12 +34,18 @@ export async function reachable (url: string): Promise<boolean> {
   }
 }
 
-export async function freePort (): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as { port: number }).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
+import { freePort } from './ports.ts'
+
+export { freePort }
+
+/** Every non-empty SCAN batch of keys under a prefix. */
+async function * scanPrefix (c: Redis, prefix: string): AsyncGenerator<string[]> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await c.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 500)
+    cursor = next
+    if (keys.length > 0) yield keys
+  } while (cursor !== '0')
 }
 
 export async function deleteKeys (url: string, prefix: string): Promise<number> {
@@ -48,12 +54,7 @@ export async function deleteKeys (url: string, prefix: string): Promise<number> 
   let n = 0
   try {
     await c.connect()
-    let cursor = '0'
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 500)
-      cursor = next
-      if (keys.length > 0) n += await c.del(...keys)
-    } while (cursor !== '0')
+    for await (const keys of scanPrefix(c, prefix)) n += await c.del(...keys)
   } finally {
     c.disconnect()
   }
@@ -67,15 +68,12 @@ export async function dumpKeys (url: string, prefix: string): Promise<Map<string
   const out = new Map<string, unknown>()
   try {
     await c.connect()
-    let cursor = '0'
-    do {
-      const [next, keys] = await c.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 500)
-      cursor = next
+    for await (const keys of scanPrefix(c, prefix)) {
       for (const k of keys) {
         const type = await c.type(k)
         out.set(k, type === 'hash' ? await c.hgetall(k) : type === 'string' ? await c.get(k) : type)
       }
-    } while (cursor !== '0')
+    }
   } finally {
     c.disconnect()
   }

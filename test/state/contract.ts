@@ -8,15 +8,9 @@ import type { CooldownPolicy } from '../../src/config/types.ts'
 import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../../src/routing/cooldown-policy.ts'
 import type { FailureInput, StateStore } from '../../src/state/types.ts'
 
-/** The same shape as helpers/gateway.ts's testClock, without importing the server. */
-export interface TestClock { now: number, advance (ms: number): void, (): number }
+import { testClock, type TestClock } from '../helpers/clock.ts'
 
-export function testClock (start = Date.UTC(2026, 0, 1)): TestClock {
-  const clock = (() => clock.now) as TestClock
-  clock.now = start
-  clock.advance = (ms) => { clock.now += ms }
-  return clock
-}
+export { testClock, type TestClock }
 
 export type StoreFactory = (t: Test, clock: () => number) => Promise<StateStore>
 

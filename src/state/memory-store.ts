@@ -2,6 +2,7 @@
 import type { CredentialsFile } from '../auth/credentials-file.ts'
 import type { AuthProfilesFile, UsageStats } from '../auth/types.ts'
 import type { Clock } from '../routing/types.ts'
+import { isCleanStats } from './clean-stats.ts'
 import { createLocalState, type LocalAgentState } from './local-state.ts'
 import type { FailureInput, StateStore, StoreHealth } from './types.ts'
 
@@ -46,13 +47,6 @@ interface AgentState {
   timer: NodeJS.Timeout | undefined
   timerDue: number
   persisting: Promise<void> | undefined
-}
-
-function isClean (s: UsageStats | undefined): boolean {
-  return s === undefined || (
-    (s.errorCount ?? 0) === 0 && s.cooldownUntil === undefined && s.disabledUntil === undefined &&
-    s.modelCooldowns === undefined && s.probeUntil === undefined && s.failureCounts === undefined
-  )
 }
 
 /**
@@ -279,7 +273,7 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       const st = agentState(agent)
       const { prev, goodChanged } = local.recordSuccess(agent, profileId, provider, model, now)
       // A success on a healthy profile that was already lastGood only moves lastUsed: no hurry.
-      changed(agent, st, profileId, !isClean(prev) || goodChanged)
+      changed(agent, st, profileId, !isCleanStats(prev) || goodChanged)
       if (goodChanged) st.dirtyLastGood.add(provider)
     },
 

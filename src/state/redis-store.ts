@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis'
 import type { UsageStats } from '../auth/types.ts'
 import type { Clock } from '../routing/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
+import { isCleanStats } from './clean-stats.ts'
 import { createLocalState } from './local-state.ts'
 import { arg, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, positive, type VersionedStats } from './redis/codec.ts'
 import { createClient, redactUrl, unavailable } from './redis/connection.ts'
@@ -61,13 +62,6 @@ export interface RedisStore extends StateStore {
 
 const OFFLINE = Symbol('offline')
 type Mode = 'starting' | 'ready' | 'degraded'
-
-/** Nothing for a success to clear: the recordSuccess script would only move lastUsed. */
-function clean (s: UsageStats | undefined): s is UsageStats {
-  return s !== undefined && s.errorCount === 0 && s.cooldownUntil === undefined && s.cooldownReason === undefined &&
-    s.disabledUntil === undefined && s.disabledReason === undefined && s.probeUntil === undefined &&
-    s.failureCounts === undefined && s.modelCooldowns === undefined
-}
 
 export async function createRedisStore (options: RedisStoreOptions): Promise<RedisStore> {
   const clock = options.clock ?? Date.now
@@ -256,7 +250,8 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
 
     async recordSuccess (agent, profileId, provider, model, now) {
       const cur = local.get(agent, profileId)
-      if (mode === 'ready' && !closed && clean(cur) && local.agent(agent).lastGood.get(provider) === profileId) {
+      // An entry must exist: touchUsed does not create one for a timestamp.
+      if (mode === 'ready' && !closed && cur !== undefined && isCleanStats(cur) && local.agent(agent).lastGood.get(provider) === profileId) {
         // The script would only move lastUsed: coalesce it. A failure another replica recorded
         // since this replica's last read is not cleared — as if the success came first — and a
         // lastGood another replica moved since is not moved back (it only feeds admin status).

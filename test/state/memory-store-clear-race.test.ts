@@ -3,9 +3,9 @@
 // that lands before the rename, followed by any read after the rename, must not take the
 // store's own write for an external edit and bring the cooldown back.
 import t from 'tap'
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { setImmediate as yieldTurn } from 'node:timers/promises'
 import { openCredentialsFile, type CredentialsFile } from '../../src/auth/credentials-file.ts'
 import type { AuthProfilesFile, UsageStats } from '../../src/auth/types.ts'
@@ -36,6 +36,12 @@ function credentialsPath (t: { teardown: (fn: () => unknown) => void }): string 
 
 function onDisk (path: string): UsageStats | undefined {
   return (JSON.parse(readFileSync(path, 'utf8')) as AuthProfilesFile).usageStats?.[ID]
+}
+
+/** A temp file of an atomic write of `path` exists: the new content is written, not yet renamed. */
+function writing (path: string): boolean {
+  const prefix = `.${basename(path)}.`
+  return readdirSync(dirname(path)).some((f) => f.startsWith(prefix) && f.endsWith('.tmp'))
 }
 
 function cooling (s: UsageStats | undefined): boolean {
@@ -85,26 +91,27 @@ t.test('200 rounds of failure → clear → read on the real file: every clear s
   // Production check interval (a throttled stat per read) and a write right after each change.
   const store = createMemoryStore({ credentialsFor: () => openCredentialsFile(path), persistDebounceMs: 0 })
   t.teardown(() => store.close())
-  // Routing traffic: reads all the time, as requests do.
-  let running = true
-  const traffic = (async () => {
-    while (running) {
-      await store.readStats(AGENT, [ID])
-      await yieldTurn()
-    }
-  })()
-
   const lost: number[] = []
+  let inWrite = 0
   const ROUNDS = 200
   for (let round = 0; round < ROUNDS; round++) {
     await store.recordFailure(AGENT, ID, failure(NOW + round * 1000))
-    // Land the clear at a different point of the debounced write each round: once it holds
-    // the file's lock, a few event-loop turns further each time.
-    for (let i = 0; i < 10_000 && !existsSync(`${path}.lock`); i++) await yieldTurn()
-    for (let i = 0; i < round % 8; i++) await yieldTurn()
+    // Land the clear inside the debounced write: once the failure is copied into the temp
+    // file that will be renamed over the original, 0–3 event-loop turns further each round.
+    let seen = false
+    for (let i = 0; i < 5000 && !seen && onDisk(path)?.lastFailureAt !== NOW + round * 1000; i++) {
+      seen = writing(path)
+      if (!seen) await yieldTurn()
+    }
+    if (seen) inWrite++
+    for (let i = 0; i < round % 4; i++) await yieldTurn()
     await store.clearCooldown(AGENT, ID)
-    // Let the write in flight finish while traffic keeps reading.
-    for (let i = 0; i < 12; i++) await yieldTurn()
+    // Routing traffic until the write in flight has released the file's lock: a read every
+    // event-loop turn.
+    for (let i = 0; i < 20_000 && (i < 4 || existsSync(`${path}.lock`)); i++) {
+      await store.readStats(AGENT, [ID])
+      await yieldTurn()
+    }
     await store.flush()
     if (cooling((await store.readStats(AGENT, [ID])).get(ID)) || cooling(onDisk(path))) {
       lost.push(round)
@@ -113,7 +120,5 @@ t.test('200 rounds of failure → clear → read on the real file: every clear s
       await store.flush()
     }
   }
-  running = false
-  await traffic
-  t.strictSame(lost, [], `the clear held in all ${ROUNDS} rounds`)
+  t.strictSame(lost, [], `the clear held in all ${ROUNDS} rounds (${inWrite} landed while the failure was being written)`)
 })

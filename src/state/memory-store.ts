@@ -2,6 +2,7 @@
 import type { CredentialsFile } from '../auth/credentials-file.ts'
 import type { AuthProfilesFile, UsageStats } from '../auth/types.ts'
 import type { Clock } from '../routing/types.ts'
+import { isCleanStats } from './clean-stats.ts'
 import { createLocalState, type LocalAgentState } from './local-state.ts'
 import type { FailureInput, StateStore, StoreHealth } from './types.ts'
 
@@ -34,18 +35,18 @@ interface AgentState {
   /** JSON of each entry as last known on disk: a differing file entry means someone else edited it. */
   readonly statsOnDisk: Map<string, string>
   readonly lastGoodOnDisk: Map<string, string>
+  /**
+   * What the write in flight puts on disk (JSON per entry, lastGood per provider), known from
+   * the moment it is copied into the file under the lock: a read can see the renamed file
+   * before update() resolves, and that content is this store's own, not an edit.
+   */
+  readonly writingStats: Map<string, string>
+  readonly writingGood: Map<string, string>
   readonly dirtyStats: Set<string>
   readonly dirtyLastGood: Set<string>
   timer: NodeJS.Timeout | undefined
   timerDue: number
   persisting: Promise<void> | undefined
-}
-
-function isClean (s: UsageStats | undefined): boolean {
-  return s === undefined || (
-    (s.errorCount ?? 0) === 0 && s.cooldownUntil === undefined && s.disabledUntil === undefined &&
-    s.modelCooldowns === undefined && s.probeUntil === undefined && s.failureCounts === undefined
-  )
 }
 
 /**
@@ -54,6 +55,12 @@ function isClean (s: UsageStats | undefined): boolean {
  * the file and replaces the in-memory value; entries the file did not change keep the in-memory
  * value (which may hold changes not yet persisted). So a CLI `clear-cooldown` wins over the
  * gateway's own pending change to that profile; other profiles are unaffected.
+ *
+ * The store's own write is not an edit, even when a read sees it first: between the rename and
+ * the end of update() (stat, lock release) any request may read the file and get the new
+ * content. Taking that for an edit adopted the failure being written over a clear made since
+ * (an admin clear-cooldown that came back within milliseconds) and dropped the clear's pending
+ * write; `writingStats` / `writingGood` recognise it.
  */
 export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
   const clock = options.clock ?? Date.now
@@ -76,6 +83,11 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       const entry = Object.hasOwn(onDisk, id) ? onDisk[id] : undefined
       const json = entry === undefined ? undefined : JSON.stringify(entry)
       if (json === st.statsOnDisk.get(id)) continue
+      if (json !== undefined && json === st.writingStats.get(id)) {
+        // Our write in flight, seen before it reported back: on disk now, memory stays as it is.
+        st.statsOnDisk.set(id, json)
+        continue
+      }
       if (entry === undefined) {
         st.statsOnDisk.delete(id)
         local.set(agent, id, undefined)
@@ -90,6 +102,10 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
     for (const p of providers) {
       const v = Object.hasOwn(good, p) ? good[p] : undefined
       if (v === st.lastGoodOnDisk.get(p)) continue
+      if (v !== undefined && v === st.writingGood.get(p)) {
+        st.lastGoodOnDisk.set(p, v)
+        continue
+      }
       if (v === undefined) {
         st.lastGoodOnDisk.delete(p)
         st.mem.lastGood.delete(p)
@@ -111,6 +127,8 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
         mem: local.agent(agent),
         statsOnDisk: new Map(),
         lastGoodOnDisk: new Map(),
+        writingStats: new Map(),
+        writingGood: new Map(),
         dirtyStats: new Set(),
         dirtyLastGood: new Set(),
         timer: undefined,
@@ -165,7 +183,9 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
           const mem = st.mem.stats.get(id)
           if (mem === undefined) continue
           usage[id] = structuredClone(mem)
-          written.set(id, JSON.stringify(usage[id]))
+          const json = JSON.stringify(usage[id])
+          written.set(id, json)
+          st.writingStats.set(id, json)
         }
         if (written.size > 0) f.usageStats = usage
         const good = f.lastGood ?? {}
@@ -176,6 +196,7 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
           if (mem === undefined) continue
           good[p] = mem
           writtenGood.set(p, mem)
+          st.writingGood.set(p, mem)
         }
         if (writtenGood.size > 0) f.lastGood = good
         return written.size > 0 || writtenGood.size > 0
@@ -188,6 +209,10 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       for (const id of ids) st.dirtyStats.add(id)
       for (const p of providers) st.dirtyLastGood.add(p)
       throw err
+    } finally {
+      // One write per agent at a time (persist()), so these are all this write's.
+      st.writingStats.clear()
+      st.writingGood.clear()
     }
   }
 
@@ -248,7 +273,7 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       const st = agentState(agent)
       const { prev, goodChanged } = local.recordSuccess(agent, profileId, provider, model, now)
       // A success on a healthy profile that was already lastGood only moves lastUsed: no hurry.
-      changed(agent, st, profileId, !isClean(prev) || goodChanged)
+      changed(agent, st, profileId, !isCleanStats(prev) || goodChanged)
       if (goodChanged) st.dirtyLastGood.add(provider)
     },
 

@@ -3,7 +3,10 @@
 // Redis is an accelerator, not a dependency: every answer is mirrored into a local state,
 // and on any Redis error the store turns degraded (logged once), serves and records
 // locally, and on reconnect pushes what it recorded through merge scripts before it
-// reports ready again (logged once).
+// reports ready again (logged once). Every failure carries an event id, so one that reaches
+// Redis twice (a timed-out command that ran anyway, a resync batch re-sent while Redis
+// stalls) counts once. A Redis that lost an agent's state (restart without persistence,
+// FLUSHALL) is noticed by the agent's epoch and re-seeded from the local mirror (redis/reseed.ts).
 //
 // Steady state (healthy profiles, no failures) is cheap while Redis stays the single truth:
 // readStats sends one GET of the agent's stats version and answers from the mirror when the
@@ -11,22 +14,27 @@
 // profile that already is lastGood runs no script, its lastUsed is coalesced and written at
 // most once a second (redis/usage.ts). Anything that changes routing bumps the version inside
 // its script, so every replica re-reads on its very next request.
+import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { UsageStats } from '../auth/types.ts'
 import type { Clock } from '../routing/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
+import { isCleanStats } from './clean-stats.ts'
 import { createLocalState } from './local-state.ts'
-import { arg, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, positive, type VersionedStats } from './redis/codec.ts'
+import { arg, decodeEpoch, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, positive, type VersionedStats } from './redis/codec.ts'
 import { createClient, redactUrl, unavailable } from './redis/connection.ts'
 import { createDirty } from './redis/dirty.ts'
 import { createKeys, type Keys } from './redis/keys.ts'
 import { createMirrorMarks } from './redis/mirror.ts'
 import { pushDirty } from './redis/push.ts'
+import { createEpochWatch, queueSeeds, readEpochs } from './redis/reseed.ts'
 import { createUsageQueue } from './redis/usage.ts'
 import { createVersionReader } from './redis/version-reads.ts'
 import type { FailureInput, StateStore, StoreHealth } from './types.ts'
 
 const DAY = 86_400_000
+/** The failure window seeds are merged with until a failure brings the configured one. */
+const DEFAULT_WINDOW_MS = DAY
 
 export interface RedisStoreOptions {
   /** redis://[:password@]host:port[/db]; the password never reaches a log line. */
@@ -62,13 +70,6 @@ export interface RedisStore extends StateStore {
 const OFFLINE = Symbol('offline')
 type Mode = 'starting' | 'ready' | 'degraded'
 
-/** Nothing for a success to clear: the recordSuccess script would only move lastUsed. */
-function clean (s: UsageStats | undefined): s is UsageStats {
-  return s !== undefined && s.errorCount === 0 && s.cooldownUntil === undefined && s.cooldownReason === undefined &&
-    s.disabledUntil === undefined && s.disabledReason === undefined && s.probeUntil === undefined &&
-    s.failureCounts === undefined && s.modelCooldowns === undefined
-}
-
 export async function createRedisStore (options: RedisStoreOptions): Promise<RedisStore> {
   const clock = options.clock ?? Date.now
   const retention = options.retentionMs ?? 7 * DAY
@@ -79,6 +80,13 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
   const marks = createMirrorMarks()
   const usage = createUsageQueue()
   const verKey = keys.version
+  const epochs = createEpochWatch()
+  /** Agents whose re-seed has not landed yet: their reads answer from the mirror. */
+  const reseeding = new Set<string>()
+  // Failure event ids: unique per store instance (replica), then a counter.
+  const replicaTag = randomBytes(6).toString('base64url')
+  let events = 0
+  let windowMs = DEFAULT_WINDOW_MS
   const client: Redis = createClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs })
   const readVersion = createVersionReader(client, verKey)
   const waiters = new Set<() => void>()
@@ -116,11 +124,36 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     local.set(agent, id, stats !== undefined && queued > (stats.lastUsed ?? 0) ? { ...stats, lastUsed: queued } : stats)
   }
 
-  /** A stats script's reply into the mirror (unless a newer read got there first); the entry after it. */
-  function wrote (agent: string, id: string, r: VersionedStats): UsageStats | undefined {
+  /**
+   * A stats script's reply into the mirror (unless a newer read got there first); the entry
+   * after it. When the reply shows that Redis lost the agent's state, the reply (computed on
+   * what little is left) is not mirrored: `applyLocally` makes the same change to the mirror,
+   * which is then seeded back whole.
+   */
+  function wrote (agent: string, id: string, r: VersionedStats, applyLocally?: () => void): UsageStats | undefined {
+    if (epochs.lost(agent, r.epoch)) {
+      applyLocally?.()
+      lost(agent)
+      return local.get(agent, id)
+    }
     if (!marks.wrote(agent, r.version, r.bumped)) return r.stats
     mirror(agent, id, r.stats)
     return local.get(agent, id)
+  }
+
+  /** Redis lost the agent's state: queue the mirror to be put back, and push it soon. */
+  function lost (agent: string): void {
+    const entries = queueSeeds(agent, local.agent(agent), dirty, clock())
+    reseeding.add(agent)
+    marks.reset()
+    options.log?.warn({ agent, entries, redis: safeUrl }, 'redis lost the agent state; re-seeding it from the local copy')
+    // After a resync in flight (which may be what noticed it).
+    void (resyncing ?? Promise.resolve()).then(() => resync())
+  }
+
+  /** After a reconnect: the epoch of every agent whose epoch is known, in one pipeline. */
+  async function checkEpochs (): Promise<void> {
+    for (const [agent, epoch] of await readEpochs(client, keys, epochs.known())) if (epochs.lost(agent, epoch)) lost(agent)
   }
 
   function noteUsed (agent: string, id: string, at: number): void {
@@ -150,15 +183,22 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
   }
 
   /** Sends one batch of offline changes (redis/push.ts); parts that failed go back into `dirty`. */
-  const push = (): Promise<void> => pushDirty({ client, keys, dirty, retention, clock, wrote })
+  const push = async (): Promise<void> => {
+    await pushDirty({ client, keys, dirty, retention, clock, wrote, windowMs: () => windowMs })
+    for (const agent of reseeding) if (!dirty.seeding(agent)) reseeding.delete(agent)
+  }
 
   function resync (): Promise<boolean> {
     if (closed) return Promise.resolve(false)
     resyncing ??= (async () => {
       try {
+        // Offline changes first: an agent whose state Redis lost is noticed in their replies
+        // (before they touch the mirror), the others by the epoch check after them.
         await push()
+        await checkEpochs()
+        // Seeds queued by either, and changes recorded locally while the batch was on its way.
+        if (!dirty.empty()) await push()
         setMode('ready')
-        // Changes recorded locally while the first batch was on its way.
         if (!dirty.empty()) await push()
         return true
       } catch (err) {
@@ -221,6 +261,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     flushUsage,
 
     async readStats (agent, profileIds) {
+      if (reseeding.has(agent)) return local.read(agent, profileIds)
       if (mode === 'ready' && marks.covers(agent, profileIds)) {
         // Steady state: one GET (shared by this turn's reads, redis/version-reads.ts) confirms the mirror.
         const v = await remote(() => readVersion(agent))
@@ -228,10 +269,13 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       }
       // The version and the hashes in one atomic read: a change in between cannot leave a
       // stale mirror marked fresh.
-      const r = await remote(() => client.readStats(profileIds.length + 1, verKey(agent), ...profileIds.map((id) => keys.stats(agent, id))))
+      const r = await remote(() => client.readStats(profileIds.length + 2, verKey(agent), keys.epoch(agent), ...profileIds.map((id) => keys.stats(agent, id))))
       if (r === OFFLINE) return local.read(agent, profileIds)
+      if (epochs.lost(agent, decodeEpoch(r[1]))) lost(agent)
+      // What Redis holds now is less than the mirror until the seeds land.
+      if (reseeding.has(agent)) return local.read(agent, profileIds)
       marks.read(agent, profileIds, decodeVersion(r[0]))
-      profileIds.forEach((id, i) => { mirror(agent, id, decodeStats(r[i + 1])) })
+      profileIds.forEach((id, i) => { mirror(agent, id, decodeStats(r[i + 2])) })
       return local.read(agent, profileIds)
     },
 
@@ -244,19 +288,24 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
 
     async recordFailure (agent, profileId, input: FailureInput) {
       const p = input.policy
+      windowMs = p.failureWindowMs
       const base = p.billingBackoffMsByProvider[input.provider] ?? p.billingBackoffMs
-      const r = await remote(() => client.recordFailure(keys.stats(agent, profileId), verKey(agent),
+      // The same id goes with the offline record: if this command times out but runs, the
+      // resync's copy of the failure is not counted again.
+      const eventId = `${replicaTag}.${(++events).toString(36)}`
+      const r = await remote(() => client.recordFailure(keys.stats(agent, profileId), verKey(agent), keys.epoch(agent), keys.events(agent, profileId),
         arg(input.now), input.reason, input.scope, input.model, arg(positive(input.retryAfterMs)),
-        arg(p.failureWindowMs), arg(base), arg(p.billingMaxMs), arg(retention)))
-      if (r !== OFFLINE) return wrote(agent, profileId, decodeVersioned(r)) ?? {}
+        arg(p.failureWindowMs), arg(base), arg(p.billingMaxMs), arg(retention), eventId))
+      if (r !== OFFLINE) return wrote(agent, profileId, decodeVersioned(r), () => { local.recordFailure(agent, profileId, input) }) ?? {}
       const next = local.recordFailure(agent, profileId, input)
-      dirty.failure(agent, profileId, input, next)
+      dirty.failure(agent, profileId, input, next, eventId)
       return next
     },
 
     async recordSuccess (agent, profileId, provider, model, now) {
       const cur = local.get(agent, profileId)
-      if (mode === 'ready' && !closed && clean(cur) && local.agent(agent).lastGood.get(provider) === profileId) {
+      // An entry must exist: touchUsed does not create one for a timestamp.
+      if (mode === 'ready' && !closed && cur !== undefined && isCleanStats(cur) && local.agent(agent).lastGood.get(provider) === profileId) {
         // The script would only move lastUsed: coalesce it. A failure another replica recorded
         // since this replica's last read is not cleared — as if the success came first — and a
         // lastGood another replica moved since is not moved back (it only feeds admin status).
@@ -264,9 +313,9 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
         noteUsed(agent, profileId, now)
         return
       }
-      const r = await remote(() => client.recordSuccess(keys.stats(agent, profileId), verKey(agent), keys.lastGood(agent), arg(now), provider, profileId, arg(retention), model))
+      const r = await remote(() => client.recordSuccess(keys.stats(agent, profileId), verKey(agent), keys.epoch(agent), keys.lastGood(agent), arg(now), provider, profileId, arg(retention), model))
       if (r !== OFFLINE) {
-        wrote(agent, profileId, decodeVersioned(r))
+        wrote(agent, profileId, decodeVersioned(r), () => { local.recordSuccess(agent, profileId, provider, model, now) })
         local.setLastGood(agent, provider, profileId)
         return
       }
@@ -276,17 +325,19 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     },
 
     async claimProbe (agent, profileId, model, now, ttlMs) {
-      const r = await remote(() => client.claimProbe(keys.stats(agent, profileId), verKey(agent), arg(now), model, arg(ttlMs), arg(retention)))
+      const r = await remote(() => client.claimProbe(keys.stats(agent, profileId), verKey(agent), keys.epoch(agent), arg(now), model, arg(ttlMs), arg(retention)))
       if (r === OFFLINE) return local.claimProbe(agent, profileId, model, now, ttlMs)
-      wrote(agent, profileId, decodeVersioned(r, 1))
+      wrote(agent, profileId, decodeVersioned(r, 1), () => { local.claimProbe(agent, profileId, model, now, ttlMs) })
       return r[0] === '1'
     },
 
     async clearCooldown (agent, profileId) {
       const now = clock()
-      const r = await remote(() => client.clearCooldown(keys.stats(agent, profileId), verKey(agent), arg(now), arg(retention)))
+      const r = await remote(() => client.clearCooldown(keys.stats(agent, profileId), verKey(agent), keys.epoch(agent), arg(now), arg(retention)))
+      // A re-seed queued before this clear must not bring the cooldown back.
+      dirty.unseed(agent, profileId)
       if (r !== OFFLINE) {
-        wrote(agent, profileId, decodeVersioned(r))
+        wrote(agent, profileId, decodeVersioned(r), () => { local.clearCooldown(agent, profileId) })
         return
       }
       local.clearCooldown(agent, profileId)

@@ -87,6 +87,10 @@ export interface RedisServer {
   kill (): Promise<void>
   /** Starts it again on the same port (after kill). */
   restart (): Promise<void>
+  /** SIGSTOP: connections stay open, commands queue in the socket and run on resume(). */
+  pause (): void
+  /** SIGCONT after pause(). */
+  resume (): void
   stop (): Promise<void>
 }
 
@@ -127,6 +131,10 @@ export async function startRedisServer (opts: { port?: number, args?: readonly s
     await gone
   }
 
+  function signal (sig: NodeJS.Signals): void {
+    if (child === undefined || !child.kill(sig)) throw new Error(`redis-server on ${port}: ${sig} not delivered`)
+  }
+
   await start()
   const onExit = (): void => { child?.kill('SIGKILL') }
   process.once('exit', onExit)
@@ -135,6 +143,8 @@ export async function startRedisServer (opts: { port?: number, args?: readonly s
     url,
     kill,
     restart: start,
+    pause: () => { signal('SIGSTOP') },
+    resume: () => { signal('SIGCONT') },
     async stop () {
       process.off('exit', onExit)
       await kill()

@@ -106,16 +106,47 @@ export function decodeVersion (raw: unknown): number {
   return Number.isFinite(n) ? n : 0
 }
 
+/** An `epoch` value (keys.ts); '' when the key does not exist. */
+export function decodeEpoch (raw: unknown): string {
+  return typeof raw === 'string' ? raw : ''
+}
+
 export interface VersionedStats {
   /** The agent's stats version right after the script ran. */
   readonly version: number
   /** The script itself moved the version (it changed something routing reads). */
   readonly bumped: boolean
+  /** The agent's epoch ('' when none was created yet). */
+  readonly epoch: string
   readonly stats: UsageStats | undefined
 }
 
-/** A stats script reply: `skip` leading values (claimProbe's claimed flag), [version, bumped], the flat hash. */
+/** A stats script reply: `skip` leading values (claimProbe's claimed flag), [version, bumped, epoch], the flat hash. */
 export function decodeVersioned (raw: unknown, skip = 0): VersionedStats {
   const list: readonly unknown[] = Array.isArray(raw) ? raw : []
-  return { version: decodeVersion(list[skip]), bumped: list[skip + 1] === '1', stats: decodeStats(list.slice(skip + 2)) }
+  return {
+    version: decodeVersion(list[skip]),
+    bumped: list[skip + 1] === '1',
+    epoch: decodeEpoch(list[skip + 2]),
+    stats: decodeStats(list.slice(skip + 3)),
+  }
+}
+
+/**
+ * Stats → the fields of a stats hash, flat [field, value, …] (the inverse of decodeStats),
+ * without half-open claims: they are short-lived and belong to the replica that made them.
+ */
+export function encodeStats (s: UsageStats): string[] {
+  const out: string[] = []
+  for (const f of NUMERIC) {
+    const v = s[f]
+    if (f !== 'probeUntil' && v !== undefined && Number.isFinite(v)) out.push(f, arg(v))
+  }
+  if (s.cooldownReason !== undefined) out.push('cooldownReason', s.cooldownReason)
+  if (s.disabledReason !== undefined) out.push('disabledReason', s.disabledReason)
+  for (const [r, n] of Object.entries(s.failureCounts ?? {})) if (n !== undefined && Number.isFinite(n)) out.push(`fc:${r}`, arg(n))
+  for (const [m, e] of Object.entries(s.modelCooldowns ?? {})) {
+    out.push(`m:${m}:until`, arg(e.until), `m:${m}:n`, arg(e.errorCount), `m:${m}:at`, arg(e.lastFailureAt))
+  }
+  return out
 }

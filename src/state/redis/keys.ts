@@ -5,6 +5,13 @@
 //   <prefix>{<agent>}:lastgood         hash   provider → profileId
 //   <prefix>{<agent>}:ver              string stats version: INCRed by every script that changes
 //                                      what routing reads (not lastUsed alone); no expiry
+//   <prefix>{<agent>}:epoch            string when the agent's state was (re-)created in this Redis;
+//                                      no expiry. A replica that sees it vanish or change knows
+//                                      Redis lost the agent's state (restart without persistence,
+//                                      FLUSHALL) and re-seeds it from its local mirror
+//   <prefix>{<agent>}:ev:<profileId>   zset   ids of failure events already counted (score: the
+//                                      failure's time), the newest 64, expiring with the stats key:
+//                                      a failure re-sent after a timeout counts once
 // The `{<agent>}` hash tag puts all keys of one agent in one Redis Cluster slot, so every
 // script (each touches the keys of one agent only) is single-slot.
 import { ConfigError } from '../../errors.ts'
@@ -17,6 +24,10 @@ export interface Keys {
   lastGood (agent: string): string
   /** The agent's stats version (see scripts.ts); the same string on every call. */
   version (agent: string): string
+  /** The agent's state epoch (see above); the same string on every call. */
+  epoch (agent: string): string
+  /** Failure event ids already counted for one profile. */
+  events (agent: string, profileId: string): string
   /** SCAN MATCH pattern covering every key under the prefix. */
   pattern (): string
 }
@@ -36,20 +47,24 @@ export function createKeys (prefix: string): Keys {
   const base = (agent: string): string => `${prefix}{${tagText(agent)}}:`
   // Read on every request (readStats): built once per agent.
   const versions = new Map<string, string>()
+  const epochs = new Map<string, string>()
+  const cached = (cache: Map<string, string>, agent: string, suffix: string): string => {
+    let key = cache.get(agent)
+    if (key === undefined) {
+      key = `${base(agent)}${suffix}`
+      cache.set(agent, key)
+    }
+    return key
+  }
   return {
     prefix,
     stats: (agent, profileId) => `${base(agent)}st:${profileId}`,
     cursor: (agent, provider) => `${base(agent)}rr:${provider}`,
     pin: (agent, session) => `${base(agent)}pin:${session}`,
     lastGood: (agent) => `${base(agent)}lastgood`,
-    version (agent) {
-      let key = versions.get(agent)
-      if (key === undefined) {
-        key = `${base(agent)}ver`
-        versions.set(agent, key)
-      }
-      return key
-    },
+    version: (agent) => cached(versions, agent, 'ver'),
+    epoch: (agent) => cached(epochs, agent, 'epoch'),
+    events: (agent, profileId) => `${base(agent)}ev:${profileId}`,
     pattern: () => `${globEscape(prefix)}*`,
   }
 }

@@ -1,9 +1,11 @@
 // The resync's write side: one pipeline that folds what a replica recorded offline into Redis
-// through merge scripts (redis-store.ts). Parts that fail go back into `dirty` for the next try.
+// through merge scripts, then puts back mirror entries after Redis lost an agent's state
+// (redis-store.ts). Parts that fail go back into `dirty` for the next try; sending a part
+// twice is harmless (resync-scripts.ts).
 import type { Redis } from 'ioredis'
 import type { UsageStats } from '../../auth/types.ts'
 import { decodeVersioned, encodePin, type VersionedStats } from './codec.ts'
-import { inner, mergeArgs, type Dirty, type DirtyBatch } from './dirty.ts'
+import { emptyBatch, inner, mergeArgs, seedArgs, type Dirty, type DirtyBatch } from './dirty.ts'
 import type { Keys } from './keys.ts'
 
 export interface PushDeps {
@@ -12,6 +14,8 @@ export interface PushDeps {
   readonly dirty: Dirty
   readonly retention: number
   readonly clock: () => number
+  /** The failure window seeds are merged with (the latest policy seen). */
+  readonly windowMs: () => number
   /** A merge script's reply into the mirror. */
   readonly wrote: (agent: string, id: string, r: VersionedStats) => UsageStats | undefined
 }
@@ -30,7 +34,7 @@ export async function pushDirty (deps: PushDeps): Promise<void> {
   const onOk: Array<(reply: unknown) => void> = []
   for (const [agent, m] of batch.stats) {
     for (const [id, d] of m) {
-      pipe.mergeStats(keys.stats(agent, id), keys.version(agent), ...mergeArgs(d, now, retention))
+      pipe.mergeStats(keys.stats(agent, id), keys.version(agent), keys.epoch(agent), keys.events(agent, id), ...mergeArgs(d, now, retention))
       undo.push((f) => { inner(f.stats, agent).set(id, d) })
       onOk.push((reply) => { wrote(agent, id, decodeVersioned(reply)) })
     }
@@ -52,6 +56,21 @@ export async function pushDirty (deps: PushDeps): Promise<void> {
       onOk.push(() => {})
     }
   }
+  // After the deltas: a seed is the mirror's absolute entry, which already holds them.
+  for (const [agent, m] of batch.seeds) {
+    for (const [id, stats] of m) {
+      pipe.seedStats(keys.stats(agent, id), keys.version(agent), keys.epoch(agent), ...seedArgs(stats, now, deps.windowMs(), retention))
+      undo.push((f) => { inner(f.seeds, agent).set(id, stats) })
+      onOk.push((reply) => { wrote(agent, id, decodeVersioned(reply)) })
+    }
+  }
+  for (const [agent, m] of batch.seedLastGood) {
+    for (const [provider, id] of m) {
+      pipe.hsetnx(keys.lastGood(agent), provider, id)
+      undo.push((f) => { inner(f.seedLastGood, agent).set(provider, id) })
+      onOk.push(() => {})
+    }
+  }
   let results: Array<[Error | null, unknown]> | null
   try {
     results = await pipe.exec()
@@ -63,7 +82,7 @@ export async function pushDirty (deps: PushDeps): Promise<void> {
     dirty.restore(batch)
     throw new Error('pipeline aborted')
   }
-  const failed: DirtyBatch = { stats: new Map(), lastGood: new Map(), pins: new Map() }
+  const failed = emptyBatch()
   let firstError: Error | undefined
   results.forEach(([err, reply], i) => {
     if (err !== null) {

@@ -238,7 +238,8 @@ t.test('a lost version key makes every replica read the hashes again', async (t)
   const before = Number(await c.get(a.keys.version('default')))
   t.ok(before > 1_000_000_000_000, 'a new version key starts at the server time in µs')
   t.ok((await a.readStats('default', ['p:a'])).has('p:a'))
-  // As after FLUSHALL or a Redis that lost its data without dropping the connection.
+  // The version key lost on its own (the epoch stays, so this is not a loss of the agent's
+  // state, which the replicas would re-seed: test/state/redis/stall-and-data-loss.test.ts).
   await c.del(a.keys.version('default'), a.keys.stats('default', 'p:a'))
   t.equal((await a.readStats('default', ['p:a'])).size, 0, 'the entry is gone for A too')
   await b.recordFailure('default', 'p:a', fail(clock, { scope: 'profile', reason: 'timeout' }))

@@ -8,7 +8,7 @@ import type { Clock } from '../routing/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { ClientIdentity } from './client-auth.ts'
-import { clientErrorHandler, frameworkErrorHandler, requestDeadlineOptions } from './below-router.ts'
+import { clientErrorHandler, connectHandler, frameworkErrorHandler, requestDeadlineOptions } from './below-router.ts'
 import { errorBody, toRotorError } from './error-reply.ts'
 import { parseJsonBody } from './json-body.ts'
 import type { Runtime } from './runtime.ts'
@@ -45,7 +45,7 @@ export function buildApp (deps: AppDeps): FastifyInstance {
     logger: false,
     bodyLimit: deps.bodyLimitBytes,
     requestTimeout: deadline.requestTimeout,
-    http: deadline,
+    http: { ...deadline, requireHostHeader: false },
     clientErrorHandler: clientErrorHandler(deps.log),
     frameworkErrors: frameworkErrorHandler,
     genReqId: (req) => {
@@ -55,9 +55,20 @@ export function buildApp (deps: AppDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
   })
+  app.server.on('connect', connectHandler(deps.log))
   app.decorateRequest('identity', null as unknown as ClientIdentity)
   app.decorateRequest('rawBody', undefined)
   app.decorateRequest('t0', 0)
+
+  // Node answers a Host-less HTTP/1.1 request with a bare 400 of its own; rotor refuses it
+  // the same way, in OpenAI's shape (requireHostHeader is off in the server options).
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      void reply.code(400).send(errorBody(new InvalidRequestError('HTTP/1.1 requests must carry a Host header')))
+      return
+    }
+    done()
+  })
 
   // Every answer Fastify sends carries the request id; hijacked replies (chat successes)
   // set their own headers, so this costs nothing on the streaming path.

@@ -1,11 +1,12 @@
 // Errors raised before a route runs, in OpenAI's shape like every other error: Node's HTTP
-// parser (malformed framing, oversized headers, the request-body deadline) and Fastify's
-// router (bad percent-encoding, over-long path parameters).
+// parser (malformed framing, oversized headers, the request-body deadline), CONNECT requests
+// and Fastify's router (bad percent-encoding, over-long path parameters).
 import { randomUUID } from 'node:crypto'
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { HeadersTooLargeError, InvalidRequestError, RequestTimeoutError, type RotorError } from '../errors.ts'
+import { HeadersTooLargeError, InvalidRequestError, NotFoundError, RequestTimeoutError, type RotorError } from '../errors.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { errorBody } from './error-reply.ts'
 
@@ -35,15 +36,32 @@ export function clientErrorHandler (log: Logger): (err: Error & { code?: string 
       socket.destroy()
       return
     }
-    const body = JSON.stringify(errorBody(rotorError))
-    socket.end(
-      `HTTP/1.1 ${rotorError.status} ${STATUS_CODES[rotorError.status] ?? 'Error'}\r\n` +
-      'content-type: application/json; charset=utf-8\r\n' +
-      `content-length: ${Buffer.byteLength(body)}\r\n` +
-      `x-request-id: ${requestId}\r\n` +
-      'connection: close\r\n\r\n' + body,
-      () => { socket.destroy() },
-    )
+    answerAndClose(socket, rotorError, requestId)
+  }
+}
+
+/** One OpenAI-shaped answer written straight to the socket, then the connection closes. */
+function answerAndClose (socket: Duplex, rotorError: RotorError, requestId: string): void {
+  const body = JSON.stringify(errorBody(rotorError))
+  socket.end(
+    `HTTP/1.1 ${rotorError.status} ${STATUS_CODES[rotorError.status] ?? 'Error'}\r\n` +
+    'content-type: application/json; charset=utf-8\r\n' +
+    `content-length: ${Buffer.byteLength(body)}\r\n` +
+    `x-request-id: ${requestId}\r\n` +
+    'connection: close\r\n\r\n' + body,
+    () => { socket.destroy() },
+  )
+}
+
+/**
+ * The server's `connect` listener. Without one Node drops a CONNECT request without a word;
+ * rotor is no proxy, so it answers like any unknown route.
+ */
+export function connectHandler (log: Logger): (req: IncomingMessage, socket: Duplex) => void {
+  return (req, socket) => {
+    const requestId = randomUUID()
+    log.info({ reqId: requestId, status: 404, method: req.method }, 'CONNECT refused')
+    answerAndClose(socket, new NotFoundError('No route for CONNECT'), requestId)
   }
 }
 

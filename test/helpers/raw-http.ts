@@ -13,9 +13,10 @@ export interface RawResponse {
 
 /**
  * Writes `request` (or each of its parts, in order) and reads until the server closes the
- * connection. Rejects when it has not closed within `limitMs`: a bound, not a timing claim.
+ * connection; with `halfClose` the client also ends its side once it has written. Rejects
+ * when the server has not closed within `limitMs`: a bound, not a timing claim.
  */
-export function rawExchange (port: number, request: string | Buffer | ReadonlyArray<string | Buffer>, limitMs = 10_000): Promise<RawResponse> {
+export function rawExchange (port: number, request: string | Buffer | ReadonlyArray<string | Buffer>, limitMs = 10_000, opts: { halfClose?: boolean } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     const parts: Buffer[] = []
@@ -28,12 +29,16 @@ export function rawExchange (port: number, request: string | Buffer | ReadonlyAr
     })
     socket.on('connect', () => {
       for (const p of Array.isArray(request) ? request : [request]) socket.write(p)
+      // Half-close: the server sees the end of the request instead of waiting for more.
+      if (opts.halfClose === true) socket.end()
     })
   })
 }
 
-/** Splits the first response in `raw` into status, headers and body. */
-export function parseResponse (raw: string): RawResponse {
+/** Splits the first final response in `raw` (after any 1xx) into status, headers and body. */
+export function parseResponse (all: string): RawResponse {
+  let raw = all
+  while (/^HTTP\/1\.[01] 1\d\d /.test(raw) && raw.includes('\r\n\r\n')) raw = raw.slice(raw.indexOf('\r\n\r\n') + 4)
   const headEnd = raw.indexOf('\r\n\r\n')
   const head = headEnd < 0 ? raw : raw.slice(0, headEnd)
   const lines = head.split('\r\n')
@@ -46,5 +51,5 @@ export function parseResponse (raw: string): RawResponse {
   let body = headEnd < 0 ? '' : raw.slice(headEnd + 4)
   const length = headers['content-length']
   if (length !== undefined) body = body.slice(0, Number(length))
-  return { status, headers, body, raw }
+  return { status, headers, body, raw: all }
 }

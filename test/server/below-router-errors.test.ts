@@ -19,6 +19,9 @@ t.test('malformed requests below the router get OpenAI-shaped errors and a reque
     { name: 'a bad method is a 400', request: '\u0000\u0001 / HTTP/1.1\r\n\r\n', status: 400, code: 'invalid_request' },
     { name: 'bad percent-encoding in the URL is a 400', request: 'GET /v1/models/%FF HTTP/1.1\r\nHost: rotor\r\nConnection: close\r\n\r\n', status: 400, code: 'invalid_request' },
     { name: 'an unknown route is a 404', request: 'GET /v2/nothing HTTP/1.1\r\nHost: rotor\r\nConnection: close\r\n\r\n', status: 404, code: 'not_found' },
+    { name: 'an HTTP/1.1 request without Host is a 400', request: 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n', status: 400, code: 'invalid_request' },
+    { name: 'a CONNECT request is a 404', request: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', status: 404, code: 'not_found' },
+    { name: 'an HTTP/2 preface is a 400', request: 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', status: 400, code: 'invalid_request' },
   ]
   for (const c of cases) {
     await t.test(c.name, async (t) => { assertOpenAIError(t, await rawExchange(gw.port, c.request), c.status, c.code) })

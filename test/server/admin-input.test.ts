@@ -47,7 +47,7 @@ t.test('bad ?agent= values are a 400 naming param agent, and no file is made out
       t.equal(err?.param, 'agent')
     }
   }
-  t.notOk(existsSync(join(gw.home, 'agents', '..', '..', 'tmp')), 'no traversal directory')
+  t.notOk(existsSync(join(gw.home, 'agents', '..', '..', 'tmp', 'rotor-traversal')), 'no traversal directory')
   t.strictSame(readdirSync(parent).filter((n) => !before.has(n) && n.startsWith('rotor-traversal')), [])
   const ok = await gw.app.inject({ method: 'GET', url: '/admin/status?agent=default' })
   t.equal(ok.statusCode, 200)

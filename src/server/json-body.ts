@@ -14,22 +14,23 @@ const COLON = 0x3a
 const OPEN = [0x5b, 0x7b] as const
 const MODEL = Buffer.from('model')
 
-// Strings shorter than this are walked byte by byte; longer ones jump with indexOf.
-const SHORT_BODY = 4096
+// Most strings (keys, roles, ids) are short: walked inline. Past this many bytes the rest
+// of a string is skipped with indexOf, which is native and fast on long message texts.
+const INLINE_BYTES = 32
 
 type Shape = 'ok' | 'too_deep' | 'duplicate_model'
 
 /** Index of the quote closing the string that opens at `start`; -1 when unterminated. */
-function stringEnd (buf: Buffer, start: number, short: boolean): number {
-  if (short) {
-    for (let i = start + 1; i < buf.length; i++) {
-      const c = buf[i]
-      if (c === BACKSLASH) i++
-      else if (c === QUOTE) return i
-    }
-    return -1
+function stringEnd (buf: Buffer, start: number): number {
+  const stop = Math.min(buf.length, start + 1 + INLINE_BYTES)
+  let i = start + 1
+  for (; i < stop; i++) {
+    const c = buf[i]
+    if (c === BACKSLASH) i++
+    else if (c === QUOTE) return i
   }
-  let j = start
+  // A quote is escaped when an odd run of backslashes precedes it.
+  let j = i - 1
   for (;;) {
     j = buf.indexOf(QUOTE, j + 1)
     if (j < 0) return -1
@@ -59,13 +60,12 @@ function isModelKey (buf: Buffer, start: number, end: number): boolean {
  * top-level object names `model` twice (JSON.parse keeps the last, an upstream may read the first).
  */
 export function jsonShape (buf: Buffer, maxDepth = MAX_JSON_DEPTH): Shape {
-  const short = buf.length < SHORT_BODY
   let depth = 0
   let models = 0
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i]
     if (c === QUOTE) {
-      const end = stringEnd(buf, i, short)
+      const end = stringEnd(buf, i)
       if (end < 0) return 'ok'
       if (depth === 1 && isModelKey(buf, i, end) && ++models > 1) return 'duplicate_model'
       i = end

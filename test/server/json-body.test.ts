@@ -6,7 +6,7 @@ import { jsonShape, MAX_JSON_DEPTH, parseJsonBody } from '../../src/server/json-
 import { InvalidRequestError } from '../../src/errors.ts'
 
 const nest = (n: number): string => '['.repeat(n) + ']'.repeat(n)
-// Bodies of 4 KiB and more take the indexOf path through strings; both paths must agree.
+// Strings past 32 bytes are skipped with indexOf, shorter ones byte by byte: both paths must agree.
 const PAD = 'p'.repeat(5000)
 
 function depthOf (v: unknown): number {
@@ -44,6 +44,16 @@ t.test('the depth found matches the parsed value for arbitrary JSON', async (t) 
     const depth = depthOf(JSON.parse(text) as unknown)
     return jsonShape(Buffer.from(text), depth) === 'ok' && jsonShape(Buffer.from(text), depth - 1) === 'too_deep'
   }), { seed: 7, numRuns: 500 })
+  t.pass('agrees with a recursive depth count')
+})
+
+t.test('escapes around the inline/indexOf boundary of a string are read right', async (t) => {
+  const tricky = fc.string({ unit: fc.constantFrom('\\', '"', 'a', '[', '{', ']', '}'), maxLength: 80 })
+  fc.assert(fc.property(fc.array(tricky, { maxLength: 4 }), fc.integer({ min: 1, max: 6 }), (strings, depth) => {
+    const text = JSON.stringify({ s: strings, d: JSON.parse(nest(depth)) as unknown })
+    const want = depthOf(JSON.parse(text) as unknown)
+    return jsonShape(Buffer.from(text), want) === 'ok' && jsonShape(Buffer.from(text), want - 1) === 'too_deep'
+  }), { seed: 11, numRuns: 2000 })
   t.pass('agrees with a recursive depth count')
 })
 

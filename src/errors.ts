@@ -133,3 +133,13 @@ export class InvalidAgentIdError extends RotorError {
   override readonly type = 'invalid_request_error'
   override readonly param = 'agent'
 }
+
+/** A request that reached a gateway already shutting down (pipelined or on a kept-alive connection). */
+export class ShuttingDownError extends RotorError {
+  override readonly code = 'ROTOR_ERR_SHUTTING_DOWN'
+  override readonly status = 503
+  override readonly publicCode = 'service_unavailable'
+  override readonly type = 'server_error'
+  override readonly headers: Readonly<Record<string, string>> = { connection: 'close' }
+  constructor (message = 'The gateway is shutting down; retry on another replica or after restart') { super(message) }
+}

@@ -2,7 +2,7 @@
 // plugin per surface so each auth hook stays on its own routes.
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { InvalidApiKeyError, InvalidRequestError, NotFoundError } from '../errors.ts'
+import { InvalidApiKeyError, InvalidRequestError, NotFoundError, ShuttingDownError } from '../errors.ts'
 import type { StateStore } from '../state/types.ts'
 import type { Clock } from '../routing/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
@@ -53,21 +53,26 @@ export function buildApp (deps: AppDeps): FastifyInstance {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
-    return503OnClosing: true,
+    return503OnClosing: false,
   })
   app.server.on('connect', connectHandler(deps.log))
   app.decorateRequest('identity', null as unknown as ClientIdentity)
   app.decorateRequest('rawBody', undefined)
   app.decorateRequest('t0', 0)
 
-  // Node answers a Host-less HTTP/1.1 request with a bare 400 of its own; rotor refuses it
-  // the same way, in OpenAI's shape (requireHostHeader is off in the server options).
+  // Two answers Node and Fastify would give in their own shape, given in OpenAI's instead:
+  // a Host-less HTTP/1.1 request (requireHostHeader is off in the server options) and a
+  // request that arrives while the gateway shuts down (return503OnClosing is off).
+  let closing = false
+  app.addHook('preClose', (done) => { closing = true; done() })
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
-      void reply.code(400).send(errorBody(new InvalidRequestError('HTTP/1.1 requests must carry a Host header')))
-      return
-    }
-    done()
+    const refused = closing
+      ? new ShuttingDownError()
+      : request.headers.host === undefined && request.raw.httpVersion === '1.1'
+        ? new InvalidRequestError('HTTP/1.1 requests must carry a Host header')
+        : undefined
+    if (refused === undefined) { done(); return }
+    void reply.code(refused.status).headers(refused.headers).send(errorBody(refused))
   })
 
   // Every answer Fastify sends carries the request id; hijacked replies (chat successes)

@@ -66,6 +66,8 @@ export function buildApp (deps: AppDeps): FastifyInstance {
   let closing = false
   app.addHook('preClose', (done) => { closing = true; done() })
   app.addHook('onRequest', (request, reply, done) => {
+    // Overhead is measured from here, so answers refused below report it too.
+    request.t0 = performance.now()
     const refused = closing
       ? new ShuttingDownError()
       : request.headers.host === undefined && request.raw.httpVersion === '1.1'
@@ -110,7 +112,6 @@ export function buildApp (deps: AppDeps): FastifyInstance {
 
   app.register(async (v1) => {
     v1.addHook('onRequest', async (request, reply) => {
-      request.t0 = performance.now()
       const identity = deps.runtime().clients.authenticate(request.headers)
       if (identity === undefined) return reply.code(401).send(errorBody(new InvalidApiKeyError()))
       request.identity = identity

@@ -106,3 +106,40 @@ export class ConfigError extends RotorError {
 export class CorruptCredentialsError extends RotorError {
   override readonly code = 'ROTOR_ERR_AUTH_CORRUPT_FILE'
 }
+
+/** The client did not send its whole request within `gateway.requestBodyTimeoutMs`. */
+export class RequestTimeoutError extends RotorError {
+  override readonly code = 'ROTOR_ERR_REQUEST_TIMEOUT'
+  override readonly status = 408
+  override readonly publicCode = 'request_timeout'
+  override readonly type = 'invalid_request_error'
+  constructor (message = 'The request was not received in time') { super(message) }
+}
+
+/** Request headers over Node's limit; answered by the HTTP parser's error handler. */
+export class HeadersTooLargeError extends RotorError {
+  override readonly code = 'ROTOR_ERR_REQUEST_HEADERS_TOO_LARGE'
+  override readonly status = 431
+  override readonly publicCode = 'request_too_large'
+  override readonly type = 'invalid_request_error'
+  constructor (message = 'Request headers are larger than the gateway allows') { super(message) }
+}
+
+/** An agent id outside `^[a-z0-9][a-z0-9_-]{0,63}$`; never used to build a path. */
+export class InvalidAgentIdError extends RotorError {
+  override readonly code = 'ROTOR_ERR_AGENT_ID_INVALID'
+  override readonly status = 400
+  override readonly publicCode = 'invalid_request'
+  override readonly type = 'invalid_request_error'
+  override readonly param = 'agent'
+}
+
+/** A request that reached a gateway already shutting down (pipelined or on a kept-alive connection). */
+export class ShuttingDownError extends RotorError {
+  override readonly code = 'ROTOR_ERR_SHUTTING_DOWN'
+  override readonly status = 503
+  override readonly publicCode = 'service_unavailable'
+  override readonly type = 'server_error'
+  override readonly headers: Readonly<Record<string, string>> = { connection: 'close' }
+  constructor (message = 'The gateway is shutting down; retry on another replica or after restart') { super(message) }
+}

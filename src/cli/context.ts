@@ -1,5 +1,5 @@
 // What every CLI command shares: environment, config loading, the state store, exit codes.
-import { authProfilesPath, loadConfig, resolveHome } from '../config/index.ts'
+import { agentIdProblem, authProfilesPath, isAgentId, loadConfig, resolveHome } from '../config/index.ts'
 import type { LoadedConfig } from '../config/types.ts'
 import { openCredentialsFile, type CredentialsFile } from '../auth/credentials-file.ts'
 import { createMemoryStore } from '../state/memory-store.ts'
@@ -92,10 +92,11 @@ export function quietConfig (ctx: CliContext): LoadedConfig | undefined {
   return tryConfig({ ...ctx, o: { out: () => {}, err: () => {} } })
 }
 
-export function agentOf (opts: CommonOptions): string {
+/** `--agent`, else `default`; an id that is not a valid agent id is a usage error (exit 2). */
+export function agentOf (opts: { readonly agent?: string }): string {
   const a = opts.agent?.trim()
   if (a === undefined || a === '') return 'default'
-  if (!/^[A-Za-z0-9_-]+$/.test(a)) throw new UsageError(`invalid agent id "${a}" (letters, digits, "_" and "-")`)
+  if (!isAgentId(a)) throw new UsageError(agentIdProblem(a))
   return a
 }
 

@@ -10,6 +10,7 @@ import {
 } from '../auth/login/index.ts'
 import type { FetchLike } from '../auth/oauth/token-endpoints.ts'
 import { authProfilesPath, loadConfig, resolveHome } from '../config/index.ts'
+import { agentOf, UsageError } from './context.ts'
 
 /** Same shape as src/cli/output.ts `Output`. */
 export interface LoginOutput {
@@ -77,13 +78,6 @@ export function terminalIO (output: LoginOutput, browser: boolean): LoginIO {
   }
 }
 
-function agentId (raw: string | undefined): string {
-  const a = raw?.trim()
-  if (a === undefined || a === '') return 'default'
-  if (!/^[A-Za-z0-9_-]+$/.test(a)) throw new Error(`invalid agent id "${a}" (letters, digits, "_" and "-")`)
-  return a
-}
-
 /** `models.providers.<id>.oauth` of the config, when one loads; login works without a config. */
 function oauthConfig (env: NodeJS.ProcessEnv, home: string, configPath: string | undefined, provider: string, output: LoginOutput): unknown {
   try {
@@ -113,7 +107,7 @@ export function registerLoginCommand (auth: Command, deps: LoginCommandDeps = {}
       try {
         const provider = flags.provider
         if (!isLoginProvider(provider)) throw new Error(`no login flow for ${String(provider)}`)
-        const agent = agentId(flags.agent)
+        const agent = agentOf(flags)
         const home = resolveHome(env)
         const endpoints = endpointOverrides(provider, oauthConfig(env, home, flags.config, provider, output), env)
         if (flags.clientId !== undefined && flags.clientId.trim() !== '') endpoints.clientId = flags.clientId.trim()
@@ -145,6 +139,11 @@ export function registerLoginCommand (auth: Command, deps: LoginCommandDeps = {}
           }
         }
       } catch (err) {
+        if (err instanceof UsageError) {
+          output.err(`rotor: ${err.message}`)
+          setExitCode(err.exitCode)
+          return
+        }
         output.err(`rotor: login failed: ${err instanceof Error ? err.message : String(err)}`)
         setExitCode(1)
       }

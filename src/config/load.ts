@@ -22,6 +22,7 @@ export const DEFAULTS = {
   bodyLimitBytes: 10485760,
   firstByteTimeoutMs: 60000,
   requestTimeoutMs: 600000,
+  requestBodyTimeoutMs: 30000,
   redisUrl: 'redis://127.0.0.1:6379',
   redisPrefix: 'rotor:',
   billingBackoffHours: 5,
@@ -188,6 +189,7 @@ function resolveGateway (raw: RotorConfig, env: Env, overrides: LoadConfigOption
     bodyLimitBytes: g.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
     firstByteTimeoutMs: g.firstByteTimeoutMs ?? DEFAULTS.firstByteTimeoutMs,
     requestTimeoutMs: g.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    requestBodyTimeoutMs: g.requestBodyTimeoutMs ?? DEFAULTS.requestBodyTimeoutMs,
   }
 }
 

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { checkAgentId } from './agent-id.ts'
 
 /** The environment as rotor reads it; `process.env` fits. */
 export type Env = Readonly<Record<string, string | undefined>>
@@ -50,9 +51,12 @@ export function findConfigPath (opts: FindConfigOptions): string | undefined {
   return undefined
 }
 
-/** Directory holding agent A's credentials: `$home/agents/A/agent`. */
+/**
+ * Directory holding agent A's credentials: `$home/agents/A/agent`. Refuses an id that is
+ * not a valid agent id, whatever the caller checked: `../x` must never become a path.
+ */
 export function agentDir (home: string, agentId: string): string {
-  return join(home, 'agents', agentId, 'agent')
+  return join(home, 'agents', checkAgentId(agentId), 'agent')
 }
 
 /** `$home/agents/A/agent/auth-profiles.json`. */

@@ -1,5 +1,6 @@
 // The rotor.json contract (DESIGN §3). Unknown keys are rejected so typos surface at load.
 import Type from 'typebox'
+import { AGENT_ID_PATTERN } from './agent-id.ts'
 
 const Cost = Type.Object({
   input: Type.Number({ minimum: 0 }),
@@ -61,7 +62,7 @@ const ModelEntry = Type.Object({
 const AuthOrder = Type.Record(Type.String(), Type.Array(Type.String()))
 
 const AgentConfig = Type.Object({
-  id: Type.String({ pattern: '^[A-Za-z0-9_-]+$' }),
+  id: Type.String({ pattern: AGENT_ID_PATTERN }),
   model: Type.Optional(ModelSelection),
   models: Type.Optional(Type.Record(Type.String(), ModelEntry)),
   auth: Type.Optional(Type.Object({ order: Type.Optional(AuthOrder) }, { additionalProperties: false })),
@@ -75,12 +76,13 @@ export const RotorConfigSchema = Type.Object({
     clients: Type.Optional(Type.Array(Type.Object({
       name: Type.String({ minLength: 1 }),
       key: Type.String({ minLength: 8 }),
-      agent: Type.Optional(Type.String()),
+      agent: Type.Optional(Type.String({ pattern: AGENT_ID_PATTERN })),
     }, { additionalProperties: false }))),
     adminKey: Type.Optional(Type.String({ minLength: 8 })),
     bodyLimitBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
     firstByteTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    requestBodyTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
   }, { additionalProperties: false })),
   state: Type.Optional(Type.Object({
     store: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('redis')])),

@@ -76,6 +76,8 @@ export interface GatewaySettings {
   readonly bodyLimitBytes: number
   readonly firstByteTimeoutMs: number
   readonly requestTimeoutMs: number
+  /** Time a client has to send its whole request (headers and body). */
+  readonly requestBodyTimeoutMs: number
 }
 
 export interface LoadedConfig {

@@ -24,7 +24,7 @@ export function rewriteModel (raw: Buffer, from: string, to: string): Buffer | u
     if (raw[i] === 0x3a /* : */) {
       i++
       while (isSpace(raw[i])) i++
-      if (raw.compare(value, 0, value.length, i, i + value.length) === 0) {
+      if (i + value.length <= raw.length && raw.compare(value, 0, value.length, i, i + value.length) === 0) {
         if (found !== -1) return undefined
         found = i
         end = i + value.length

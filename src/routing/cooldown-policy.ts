@@ -1,6 +1,7 @@
 // Cooldown / disable / half-open probe math (DESIGN §5, Clawdbot formulas). Pure: stats in, new stats out.
 import type { ModelCooldown, UsageStats } from '../auth/types.ts'
 import type { FailureInput } from '../state/types.ts'
+import { ownValue } from '../util/own.ts'
 import type { Reason } from './types.ts'
 
 const MINUTE = 60_000
@@ -22,7 +23,7 @@ export function cooldownMs (n: number): number {
 
 /** base·2^min(n−1,10) capped at max; base ≥ 1 min (per-provider override wins), max ≥ base. */
 export function billingDisableMs (n: number, provider: string, policy: FailureInput['policy']): number {
-  const base = Math.max(MINUTE, policy.billingBackoffMsByProvider[provider] ?? policy.billingBackoffMs)
+  const base = Math.max(MINUTE, ownValue(policy.billingBackoffMsByProvider, provider) ?? policy.billingBackoffMs)
   const max = Math.max(base, policy.billingMaxMs)
   return Math.min(max, base * 2 ** Math.min(Math.max(n, 1) - 1, 10))
 }
@@ -118,7 +119,7 @@ interface Blocking {
 }
 
 function blocking (stats: UsageStats, model: string): Blocking {
-  const entry = stats.modelCooldowns?.[model]
+  const entry = ownValue(stats.modelCooldowns, model)
   return {
     disabledUntil: pos(stats.disabledUntil),
     cooldownUntil: pos(stats.cooldownUntil),
@@ -168,7 +169,7 @@ export function claimProbe (stats: UsageStats, model: string, now: number, ttlMs
   if (a.state !== 'probe') return { claimed: false, stats }
   const probeUntil = now + Math.max(1, ttlMs)
   if (a.scope === 'profile') return { claimed: true, stats: { ...stats, probeUntil } }
-  const entry = stats.modelCooldowns?.[model]
+  const entry = ownValue(stats.modelCooldowns, model)
   // availability() only answers 'probe' with scope 'model' when the entry exists.
   if (entry === undefined) return { claimed: false, stats }
   return { claimed: true, stats: { ...stats, modelCooldowns: { ...stats.modelCooldowns, [model]: { ...entry, probeUntil } } } }

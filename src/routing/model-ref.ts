@@ -13,6 +13,23 @@ export interface ParsedRef {
   readonly model: string
 }
 
+/** Longer names are refused: no provider has one, and it would be echoed in a response header. */
+export const MAX_MODEL_NAME_LENGTH = 512
+
+// Unicode Cc: C0, DEL and C1. Never part of a model id; CR/LF/NUL would also break headers.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+/**
+ * Why a requested model name cannot be used, or undefined when it can. Printable non-Latin-1
+ * names are fine (upstreams may serve them; rotor percent-encodes them in its headers).
+ */
+export function modelNameProblem (name: string): string | undefined {
+  if (name.length > MAX_MODEL_NAME_LENGTH) return `Model name is longer than ${MAX_MODEL_NAME_LENGTH} characters`
+  if (CONTROL.test(name)) return 'Model name contains control characters'
+  if (!name.isWellFormed()) return 'Model name contains a lone surrogate (not valid Unicode)'
+  return undefined
+}
+
 // Only an '@' followed by `<provider>:` starts a pin, so model ids containing '@'
 // (and profile ids like `anthropic:me@example.com`) survive.
 const PIN_AT = /@(?=[a-z0-9-]+:)/i

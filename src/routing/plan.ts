@@ -1,7 +1,7 @@
 // Request `model` → model chain (DESIGN §5 steps 1–4). Pure: agent settings and catalog in, plan out.
 import type { AgentSettings, Catalog, ProviderDef } from '../config/types.ts'
 import { InvalidRequestError, ModelNotFoundError } from '../errors.ts'
-import { parseRef, profileProvider, splitPin } from './model-ref.ts'
+import { modelNameProblem, parseRef, profileProvider, splitPin } from './model-ref.ts'
 import type { ChainEntry, RequestPlan } from './types.ts'
 
 /**
@@ -92,10 +92,14 @@ function resolve (input: string, agent: AgentSettings, catalog: Catalog, depth: 
 
 /**
  * Builds the chain for one request. Throws ModelNotFoundError for an unknown or ambiguous
- * requested model, InvalidRequestError when a pinned profile belongs to another provider.
+ * requested model, InvalidRequestError for a name that is not usable (control characters,
+ * lone surrogates, too long) or when a pinned profile belongs to another provider.
  * Fallbacks that do not resolve are skipped (config may name models a catalog lacks).
  */
 export function buildPlan (requested: string | undefined, agent: AgentSettings, catalog: Catalog): RequestPlan {
+  // Checked before anything else: such a name must never reach an upstream or a header.
+  const problem = requested === undefined ? undefined : modelNameProblem(requested)
+  if (problem !== undefined) throw new InvalidRequestError(problem, 'model')
   const { ref, profileId } = splitPin(requested ?? '')
   const first = resolve(ref, agent, catalog, 0)
   if (!first.ok) throw new ModelNotFoundError(first.message)

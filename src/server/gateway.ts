@@ -97,7 +97,7 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   const onHup = (): void => { reload() }
   if (opts.watch === true) process.on('SIGHUP', onHup)
 
-  const app = buildApp({ runtime: () => runtime, store, now, log, metrics, reload, bodyLimitBytes: initial.gateway.bodyLimitBytes })
+  const app = buildApp({ runtime: () => runtime, store, now, log, metrics, reload, bodyLimitBytes: initial.gateway.bodyLimitBytes, requestBodyTimeoutMs: initial.gateway.requestBodyTimeoutMs })
   const address = await app.listen({ host: initial.gateway.host, port: initial.gateway.port })
   const port = (app.server.address() as { port: number }).port
   let closing: Promise<void> | undefined

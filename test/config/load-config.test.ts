@@ -18,6 +18,7 @@ t.test('the packaged example loads with an empty environment and resolves gpt to
   t.same(cfg.gateway, {
     host: '127.0.0.1', port: 8808, authNone: false, clients: [], adminKey: undefined,
     bodyLimitBytes: 10485760, firstByteTimeoutMs: 60000, requestTimeoutMs: 600000,
+    requestBodyTimeoutMs: 30000,
   })
   t.same(cfg.state, { store: 'memory', redisUrl: 'redis://127.0.0.1:6379', prefix: 'rotor:' })
   t.ok(cfg.catalog.providers.get('openai')?.models.has('gpt-5.2'))

@@ -25,3 +25,9 @@ t.test('a value written with other escapes is not found: the caller serialises',
 t.test('the replacement is JSON-escaped', async (t) => {
   t.same(JSON.parse(rw('{"model":"a","messages":[]}', 'a', 'we"ird')!), { model: 'we"ird', messages: [] })
 })
+
+t.test('a "model" key whose value ends closer to the end of the body than the searched value is skipped, not thrown on', async (t) => {
+  // The nested `"model":"y"}}}` leaves fewer bytes than `"fake/m1"` after the colon.
+  const body = '{"model":"fake/m1","metadata":{"model":"y"}}'
+  t.same(JSON.parse(rw(body, 'fake/m1', 'm1')!), { model: 'm1', metadata: { model: 'y' } })
+})

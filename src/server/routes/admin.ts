@@ -1,12 +1,17 @@
 // /admin/*: bearer adminKey, or loopback only when none is set. Answers come from the state
 // store (shared in redis mode) and never carry a secret: the status view is built from ids,
 // types, times and counters only.
+import Type from 'typebox'
 import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { AGENT_ID_PATTERN } from '../../config/agent-id.ts'
+import { DEFAULT_AGENT } from '../../config/types.ts'
 import { ForbiddenError, InvalidApiKeyError, InvalidRequestError, NotFoundError } from '../../errors.ts'
 import type { StateStore } from '../../state/types.ts'
 import { profileState } from '../../routing/profile-view.ts'
 import { baseOrder } from '../../routing/profile-order.ts'
 import type { Clock } from '../../routing/types.ts'
+import { ownValue } from '../../util/own.ts'
 import { isLoopbackHost, presentedKey, secretEquals } from '../client-auth.ts'
 import type { Runtime } from '../runtime.ts'
 import { errorBody } from '../error-reply.ts'
@@ -18,7 +23,23 @@ export interface AdminDeps {
   readonly reload: () => { ok: true } | { ok: false, error: string }
 }
 
-export function adminRoutes (app: FastifyInstance, deps: AdminDeps): void {
+// Route schemas: what the URL and body may hold. Anything else is a 400 before a handler
+// runs, so no handler sees an array where it expects an id, or an id that is not one.
+export const AgentQuery = Type.Object({
+  agent: Type.Optional(Type.String({ pattern: AGENT_ID_PATTERN })),
+})
+export const ProviderParams = Type.Object({
+  provider: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }),
+})
+export const ProfileParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 256 }),
+})
+export const OrderBody = Type.Object({
+  order: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 256 }),
+})
+
+export function adminRoutes (plain: FastifyInstance, deps: AdminDeps): void {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onRequest', async (request, reply) => {
     const adminKey = deps.runtime().config.gateway.adminKey
     const err = adminKey === undefined
@@ -27,9 +48,8 @@ export function adminRoutes (app: FastifyInstance, deps: AdminDeps): void {
     if (err !== undefined) return reply.code(err.status).send(errorBody(err))
   })
 
-  app.get('/admin/status', async (request) => {
-    const agent = (request.query as { agent?: string }).agent ?? 'default'
-    return statusOf(deps, agent)
+  app.get('/admin/status', { schema: { querystring: AgentQuery } }, async (request) => {
+    return statusOf(deps, request.query.agent ?? DEFAULT_AGENT)
   })
 
   app.post('/admin/reload', async (_request, reply) => {
@@ -38,58 +58,62 @@ export function adminRoutes (app: FastifyInstance, deps: AdminDeps): void {
     return { status: 'reloaded' }
   })
 
-  app.post('/admin/profiles/:id/clear-cooldown', async (request, reply) => {
-    const { id } = request.params as { id: string }
-    const agent = (request.query as { agent?: string }).agent ?? 'default'
+  app.post('/admin/profiles/:id/clear-cooldown', { schema: { params: ProfileParams, querystring: AgentQuery } }, async (request, reply) => {
+    const { id } = request.params
+    const agent = request.query.agent ?? DEFAULT_AGENT
     const { profiles } = deps.runtime().profilesFor(agent)
     if (!profiles.some((p) => p.id === id)) return reply.code(404).send(errorBody(new NotFoundError(`Auth profile "${id}" not found`)))
     await deps.store.clearCooldown(agent, id)
     return { status: 'cleared', profile: id }
   })
 
-  app.get('/admin/order/:provider', async (request) => {
-    const { provider } = request.params as { provider: string }
-    const agent = (request.query as { agent?: string }).agent ?? 'default'
+  app.get('/admin/order/:provider', { schema: { params: ProviderParams, querystring: AgentQuery } }, async (request, reply) => {
+    const agent = request.query.agent ?? DEFAULT_AGENT
+    const { provider } = request.params
+    if (!knownProvider(deps, agent, provider)) return reply.code(404).send(errorBody(new NotFoundError(`Provider "${provider}" not found`)))
     return orderOf(deps, agent, provider)
   })
 
-  app.put('/admin/order/:provider', async (request, reply) => {
-    const { provider } = request.params as { provider: string }
-    const agent = (request.query as { agent?: string }).agent ?? 'default'
-    const body = request.body as { order?: unknown } | undefined
-    const order = body?.order
-    if (!Array.isArray(order) || order.some((x) => typeof x !== 'string') || order.length === 0) {
-      return reply.code(400).send(errorBody(new InvalidRequestError('Body must be {"order": ["<profile id>", …]}', 'order')))
-    }
+  app.put('/admin/order/:provider', { schema: { params: ProviderParams, querystring: AgentQuery, body: OrderBody } }, async (request, reply) => {
+    const { provider } = request.params
+    const agent = request.query.agent ?? DEFAULT_AGENT
+    const order = request.body.order
     const { profiles } = deps.runtime().profilesFor(agent)
-    for (const id of order as string[]) {
+    for (const id of order) {
       const p = profiles.find((x) => x.id === id)
       if (p === undefined) return reply.code(400).send(errorBody(new InvalidRequestError(`Auth profile "${id}" not found`, 'order')))
       if (p.provider !== provider) return reply.code(400).send(errorBody(new InvalidRequestError(`Auth profile "${id}" is for ${p.provider}, not ${provider}`, 'order')))
     }
-    await deps.runtime().credentials.file(agent).update((f) => { f.order = { ...f.order, [provider]: order as string[] } })
+    await deps.runtime().credentials.file(agent).update((f) => { f.order = { ...f.order, [provider]: order } })
     return orderOf(deps, agent, provider)
   })
 
-  app.delete('/admin/order/:provider', async (request) => {
-    const { provider } = request.params as { provider: string }
-    const agent = (request.query as { agent?: string }).agent ?? 'default'
+  app.delete('/admin/order/:provider', { schema: { params: ProviderParams, querystring: AgentQuery } }, async (request, reply) => {
+    const { provider } = request.params
+    const agent = request.query.agent ?? DEFAULT_AGENT
+    if (!knownProvider(deps, agent, provider)) return reply.code(404).send(errorBody(new NotFoundError(`Provider "${provider}" not found`)))
     await deps.runtime().credentials.file(agent).update((f) => {
-      if (f.order === undefined || !(provider in f.order)) return false
+      if (f.order === undefined || !Object.hasOwn(f.order, provider)) return false
       delete f.order[provider]
     })
     return orderOf(deps, agent, provider)
   })
 }
 
+/** In the catalog, or named by the agent's file order (a provider removed from config keeps its order). */
+function knownProvider (deps: AdminDeps, agent: string, provider: string): boolean {
+  const runtime = deps.runtime()
+  return runtime.config.catalog.providers.has(provider) || ownValue(runtime.profilesFor(agent).file.order, provider) !== undefined
+}
+
 async function orderOf (deps: AdminDeps, agent: string, provider: string): Promise<unknown> {
   const runtime = deps.runtime()
   const { file, profiles } = runtime.profilesFor(agent)
-  const explicit = file.order?.[provider]
+  const explicit = ownValue(file.order, provider)
   const candidates = profiles.filter((p) => p.provider === provider)
   const stats = await deps.store.readStats(agent, candidates.map((p) => p.id))
   const settings = runtime.config.agents.get(agent)
-  const effective = baseOrder({ provider, profiles: candidates, fileOrder: explicit, configOrder: settings?.configOrder[provider], stats })
+  const effective = baseOrder({ provider, profiles: candidates, fileOrder: explicit, configOrder: ownValue(settings?.configOrder, provider), stats })
   return { agent, provider, explicit: explicit ?? null, effective: effective.map((p) => p.id), default: explicit === undefined }
 }
 
@@ -106,8 +130,8 @@ async function statusOf (deps: AdminDeps, agent: string): Promise<unknown> {
       api: provider.api,
       baseUrl: provider.baseUrl,
       models: [...provider.models.keys()],
-      order: file.order?.[provider.id] ?? runtime.config.agents.get(agent)?.configOrder[provider.id] ?? null,
-      lastGood: lastGood[provider.id] ?? null,
+      order: ownValue(file.order, provider.id) ?? ownValue(runtime.config.agents.get(agent)?.configOrder, provider.id) ?? null,
+      lastGood: ownValue(lastGood, provider.id) ?? null,
       profiles: mine.map((p) => p.id),
     }
   }

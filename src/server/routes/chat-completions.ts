@@ -3,12 +3,14 @@
 import Type from 'typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RotorError } from '../../errors.ts'
+import { MAX_MODEL_NAME_LENGTH } from '../../routing/model-ref.ts'
 import type { StateStore } from '../../state/types.ts'
 import type { Clock } from '../../routing/types.ts'
 import type { Logger } from '../../telemetry/logger.ts'
 import { costUsd, usageFromTail, type Usage } from '../../telemetry/usage.ts'
 import { runChat, ChatFailure, ClientAbortedError, type ChatSuccess } from '../attempt-loop.ts'
 import { errorBody, toRotorError } from '../error-reply.ts'
+import { headerValue } from '../header-value.ts'
 import { writeUpstream, type StreamEnd } from '../response-writer.ts'
 import type { Runtime } from '../runtime.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
@@ -55,8 +57,8 @@ export function chatCompletionsRoute (app: FastifyInstance, deps: ChatRouteDeps)
     const overheadMs = performance.now() - request.t0 - result.upstreamMs
     const headers: Record<string, string> = {
       'x-request-id': request.id,
-      'x-rotor-model': result.entry.ref,
-      'x-rotor-profile': result.profileId,
+      'x-rotor-model': headerValue(result.entry.ref),
+      'x-rotor-profile': headerValue(result.profileId),
       'x-rotor-attempts': String(result.attempts),
       'x-rotor-overhead-ms': overheadMs.toFixed(3),
     }
@@ -95,8 +97,10 @@ async function settle (deps: ChatRouteDeps, request: FastifyRequest, result: Cha
   }
 }
 
-function sendFailure (request: FastifyRequest, reply: FastifyReply, deps: ChatRouteDeps, err: unknown, requested: string): FastifyReply | undefined {
+function sendFailure (request: FastifyRequest, reply: FastifyReply, deps: ChatRouteDeps, err: unknown, model: string): FastifyReply | undefined {
   const durationMs = performance.now() - request.t0
+  // Refused names can be megabytes long; the log line keeps a prefix.
+  const requested = model.length > MAX_MODEL_NAME_LENGTH ? `${model.slice(0, MAX_MODEL_NAME_LENGTH)}…` : model
   if (err instanceof ClientAbortedError) {
     deps.log.info({ reqId: request.id, agent: request.identity.agent, client: request.identity.name, requested, status: 499, durationMs }, 'client aborted')
     deps.metrics.request(requested, '-', 499)
@@ -115,9 +119,11 @@ function sendFailure (request: FastifyRequest, reply: FastifyReply, deps: ChatRo
     failures: attempts.map((a) => `${a.ref}@${a.profileId}:${a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind}`),
   }, 'request failed')
   for (const a of attempts) deps.metrics.attempt(a.ref, a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind)
-  deps.metrics.request(requested, '-', rotorError.status)
+  // A name that never resolved is the client's free text: as a metric label it would grow
+  // one series per request, so only names that planned (ChatFailure) are kept.
+  deps.metrics.request(failure !== undefined ? requested : '-', '-', rotorError.status)
   return reply.code(rotorError.status)
-    .headers({ ...rotorError.headers, 'x-request-id': request.id, 'x-rotor-attempts': String(attempts.length), 'x-rotor-overhead-ms': overheadMs.toFixed(3) })
+    .headers({ ...rotorError.headers, 'x-rotor-attempts': String(attempts.length), 'x-rotor-overhead-ms': overheadMs.toFixed(3) })
     .send(errorBody(rotorError))
 }
 

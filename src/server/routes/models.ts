@@ -1,5 +1,7 @@
 // GET /v1/models and /v1/models/{id}: the catalog refs plus the agent's aliases.
+import Type from 'typebox'
 import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { ModelNotFoundError } from '../../errors.ts'
 import type { Runtime } from '../runtime.ts'
 import { errorBody } from '../error-reply.ts'
@@ -29,10 +31,14 @@ function modelList (runtime: Runtime, agent: string): ModelObject[] {
   return list
 }
 
-export function modelsRoutes (app: FastifyInstance, runtime: () => Runtime): void {
+/** `/v1/models/{id}`: ids hold `/` (`provider/model`), so the route takes the rest of the path. */
+export const ModelParams = Type.Object({ '*': Type.String({ maxLength: 2048 }) })
+
+export function modelsRoutes (plain: FastifyInstance, runtime: () => Runtime): void {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>()
   app.get('/v1/models', async (request) => ({ object: 'list', data: modelList(runtime(), request.identity.agent) }))
-  app.get('/v1/models/*', async (request, reply) => {
-    const id = (request.params as { '*': string })['*']
+  app.get('/v1/models/*', { schema: { params: ModelParams } }, async (request, reply) => {
+    const id = request.params['*']
     const found = modelList(runtime(), request.identity.agent).find((m) => m.id === id || m.id.toLowerCase() === id.toLowerCase())
     if (found === undefined) {
       const err = new ModelNotFoundError(`Model "${id}" not found`)

@@ -1,7 +1,7 @@
 // Runs a request's plan: models in chain order, each model's profiles in rotation order,
 // until one upstream answers. The decisions are the pure functions of src/routing; this
 // file only does the I/O between them. Failover stops once a response is returned: the
-// caller commits it to the client.
+// caller commits it to the client. Upstream text enters through upstream-text.ts (scrubbed).
 import type { Profile, UsageStats } from '../auth/types.ts'
 import type { ModelDef, ProviderDef } from '../config/types.ts'
 import { InvalidRequestError, UpstreamClientError, type RotorError } from '../errors.ts'
@@ -14,6 +14,7 @@ import { baseOrder, preferSession, rotate } from '../routing/profile-order.ts'
 import type { ChainEntry, Clock } from '../routing/types.ts'
 import type { StateStore } from '../state/types.ts'
 import type { Runtime } from './runtime.ts'
+import { credentialFailure, fromUpstream } from './upstream-text.ts'
 
 export interface ChatRequest {
   readonly agent: string
@@ -68,7 +69,7 @@ function modelFor (provider: ProviderDef, id: string): ModelDef {
 
 export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise<ChatSuccess> {
   const { runtime, store, now } = deps
-  const config = runtime.config
+  const { config, secrets } = runtime
   const agentSettings = config.agents.get(req.agent)
   if (agentSettings === undefined) throw new InvalidRequestError(`Unknown agent ${req.agent}`)
   const requested = typeof req.body.model === 'string' ? req.body.model : undefined
@@ -136,7 +137,7 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
       if (cred.kind === 'unusable') continue
       usable++
       upstreamMs += cred.waitMs ?? 0
-      const send = (c: { secret: string, extra?: Readonly<Record<string, string>> }): Promise<AttemptResult> => adapter.attempt({
+      const send = async (c: { secret: string, extra?: Readonly<Record<string, string>> }): Promise<AttemptResult> => fromUpstream(await adapter.attempt({
         provider, model,
         credential: { profileId: profile.id, type: profile.type, secret: c.secret, ...(c.extra !== undefined ? { extra: c.extra } : {}) },
         body: req.body,
@@ -147,12 +148,10 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         idleTimeoutMs: config.gateway.requestTimeoutMs,
         dispatcher: runtime.dispatcher,
         now,
-      })
+      }), secrets, c.secret)
       let started = performance.now()
       // A failed OAuth refresh is this profile's attempt: reason auth, cooled, next candidate.
-      let result: AttemptResult = cred.kind === 'failed'
-        ? { kind: 'failure', reason: 'auth', message: cred.message }
-        : await send(cred)
+      let result: AttemptResult = cred.kind === 'failed' ? credentialFailure(cred.message, secrets) : await send(cred)
       // A rejected OAuth/Copilot token may be revoked or expired early: one forced refresh
       // (once per rejected token, however many requests saw it), then this profile again.
       if (cred.kind === 'ok' && isTokenRejection(result) && runtime.resolver.refreshable(profile)) {
@@ -161,7 +160,7 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         const again = await runtime.resolver.resolve(req.agent, profile, { force: true, rejected: cred.secret })
         if (again.kind !== 'unusable') upstreamMs += again.waitMs ?? 0
         started = performance.now()
-        result = again.kind === 'ok' ? await send(again) : { kind: 'failure', reason: 'auth', message: again.message }
+        result = again.kind === 'ok' ? await send(again) : credentialFailure(again.message, secrets)
       }
       if (result.kind === 'ok') {
         upstreamMs += result.ttfbMs

@@ -1,4 +1,4 @@
-// Every client-facing error, one table (DESIGN §6). Only src/server/error-reply.ts knows the wire shape.
+// Every client-facing error, one table (docs/http-api.md, errors). Only src/server/error-reply.ts knows the wire shape.
 
 export class RotorError extends Error {
   readonly code: string = 'ROTOR_ERR_INTERNAL'

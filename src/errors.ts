@@ -1,4 +1,4 @@
-// Every client-facing error, one table (DESIGN §6). Only src/server/error-reply.ts knows the wire shape.
+// Every client-facing error, one table (docs/http-api.md, errors). Only src/server/error-reply.ts knows the wire shape.
 
 export class RotorError extends Error {
   readonly code: string = 'ROTOR_ERR_INTERNAL'
@@ -47,6 +47,17 @@ export class ModelNotFoundError extends RotorError {
   override readonly param = 'model'
 }
 
+export class RequestTimeoutError extends RotorError {
+  override readonly code = 'ROTOR_ERR_REQUEST_TIMEOUT'
+  override readonly status = 408
+  override readonly publicCode = 'request_timeout'
+  override readonly type = 'invalid_request_error'
+}
+
+/** Whole seconds, at least 1: a `Retry-After: 0` would invite an immediate retry that rotor refuses. */
+const wholeSeconds = (seconds: number): number => Math.max(1, Math.ceil(seconds))
+
+/** Every candidate is blocked, and the one that recovers soonest is blocked by a rate limit. */
 export class RateLimitedError extends RotorError {
   override readonly code = 'ROTOR_ERR_ROUTING_RATE_LIMITED'
   override readonly status = 429
@@ -56,7 +67,22 @@ export class RateLimitedError extends RotorError {
   readonly retryAfterSeconds: number
   constructor (message: string, retryAfterSeconds: number) {
     super(message)
-    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds))
+    this.retryAfterSeconds = wholeSeconds(retryAfterSeconds)
+    this.headers = { 'retry-after': String(this.retryAfterSeconds) }
+  }
+}
+
+/** Every candidate is blocked for other reasons than a rate limit (auth, billing, failures). */
+export class ProfilesUnavailableError extends RotorError {
+  override readonly code = 'ROTOR_ERR_ROUTING_PROFILES_UNAVAILABLE'
+  override readonly status = 503
+  override readonly publicCode = 'profiles_unavailable'
+  override readonly type = 'server_error'
+  override readonly headers: Readonly<Record<string, string>>
+  readonly retryAfterSeconds: number
+  constructor (message: string, retryAfterSeconds: number) {
+    super(message)
+    this.retryAfterSeconds = wholeSeconds(retryAfterSeconds)
     this.headers = { 'retry-after': String(this.retryAfterSeconds) }
   }
 }
@@ -74,6 +100,23 @@ export class UpstreamError extends RotorError {
   override readonly status = 502
   override readonly publicCode = 'upstream_error'
   override readonly type = 'server_error'
+}
+
+/** Every candidate's credentials were rejected upstream (401/403): an operator must fix them, waiting will not. */
+export class UpstreamAuthFailedError extends RotorError {
+  override readonly code = 'ROTOR_ERR_UPSTREAM_AUTH_FAILED'
+  override readonly status = 502
+  override readonly publicCode = 'upstream_auth_failed'
+  override readonly type = 'server_error'
+}
+
+/** An upstream 4xx that is the client's to fix (bad request, context too long): its status and message, as is. */
+export class UpstreamClientError extends RotorError {
+  override readonly code = 'ROTOR_ERR_UPSTREAM_CLIENT_ERROR'
+  override readonly status: number
+  override readonly publicCode = 'invalid_request'
+  override readonly type = 'invalid_request_error'
+  constructor (status: number, message: string) { super(message); this.status = status }
 }
 
 export class UpstreamTimeoutError extends RotorError {

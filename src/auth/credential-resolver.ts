@@ -12,6 +12,7 @@ import { COPILOT_PROVIDER, COPILOT_TOKEN_URL, exchangeCopilotToken, githubTokenF
 import { externalCliFor, type Env, type ExternalCli } from './oauth/external-cli.ts'
 import { importExternalCredentials } from './oauth/import.ts'
 import { preferUsable, RefreshError, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './oauth/types.ts'
+import type { SecretRegistry } from './secret-registry.ts'
 import type { AuthProfilesFile, Credential, OAuthCredential, Profile } from './types.ts'
 
 export type ResolvedCredential =
@@ -59,11 +60,20 @@ export interface CredentialResolverOptions {
   readonly marginMs?: number
   /** Token endpoint timeout; default 20 s. */
   readonly timeoutMs?: number
+  /** Learns every token this resolver obtains or sends to a token endpoint (the gateway's registry). */
+  readonly secrets?: SecretRegistry
 }
 
 const MARGIN_MS = 5 * 60_000
 /** Provider facts adapters need; all non-secret. */
 const EXTRA_FIELDS = ['accountId', 'resourceUrl', 'projectId', 'enterpriseUrl', 'baseUrl'] as const
+
+/** The access and refresh tokens of a stored token, and its fields that are secrets too (idToken …). */
+function tokenSecrets (t: StoredToken): string[] {
+  const out = [t.access, t.refresh]
+  for (const [k, v] of Object.entries(t.fields)) if (typeof v === 'string' && /token|secret|key/i.test(k)) out.push(v)
+  return out
+}
 
 function toStored (c: OAuthCredential): StoredToken {
   const { type: _t, provider: _p, access, refresh, expires, ...fields } = c
@@ -108,6 +118,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
 
   // A coordinator's answer supersedes what we had (it read every copy under the lock).
   function remember (key: string, t: StoredToken): void {
+    opts.secrets?.add(...tokenSecrets(t))
     cache.set(key, t)
   }
 
@@ -196,6 +207,8 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
       usable,
       async fetch (base) {
         if (base === undefined) throw new RefreshError('the credential is gone from the credentials file')
+        // It may come from a file rotor has not read before (a CLI's, re-read under the lock).
+        opts.secrets?.add(...tokenSecrets(base))
         try {
           const next = await refreshOAuthToken({
             provider: profile.provider,
@@ -233,6 +246,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
       usable: (t) => t.fields.src === src && usable(t),
       async fetch () {
         const tokenUrl = opts.catalog().providers.get(profile.provider)?.oauth?.tokenUrl ?? COPILOT_TOKEN_URL
+        opts.secrets?.add(githubToken)
         try {
           const t = await exchangeCopilotToken({ githubToken, tokenUrl, fetch: opts.fetch, timeoutMs: opts.timeoutMs })
           log?.info({ profile: profile.id, expires: t.expires }, 'Copilot token exchanged')

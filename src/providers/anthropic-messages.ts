@@ -86,8 +86,8 @@ export function createAnthropicMessagesAdapter (opts: AnthropicAdapterOptions = 
 }
 
 /** Classifies an upstream `error` event that arrived before any output, as if it were the HTTP error. */
-export function streamErrorOutcome (err: UpstreamStreamError): Failure {
-  return streamErrorFailure(ERROR_STATUS[err.errorType] ?? 500, err.raw, err.errorType, err.message)
+export function streamErrorOutcome (err: UpstreamStreamError, now?: number): Failure {
+  return streamErrorFailure(ERROR_STATUS[err.errorType] ?? 500, err.raw, err.errorType, err.message, now)
 }
 
 function jsonResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
@@ -103,7 +103,7 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): P
   return translatedStream(req, raw, tr, {
     // Read on to the upstream EOF after message_stop.
     stopWhenFinished: false,
-    earlyError: (err) => err instanceof UpstreamStreamError ? streamErrorOutcome(err) : undefined,
+    earlyError: (err) => err instanceof UpstreamStreamError ? streamErrorOutcome(err, req.now()) : undefined,
     lateError: (err) => err instanceof UpstreamStreamError ? new Error(safeMessage(err.message)) : undefined,
     emptyMessage: 'Anthropic stream ended without output',
   })

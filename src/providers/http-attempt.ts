@@ -69,7 +69,7 @@ export async function sendAttempt (input: HttpAttemptInput): Promise<RawAttemptR
     const status = res.statusCode
     if (status < 200 || status >= 300) {
       const text = await readBounded(res.body)
-      return classifyHttp(status, res.headers, text)
+      return classifyHttp(status, res.headers, text, req.now())
     }
     const body = res.body
     const first = await firstChunk(body)

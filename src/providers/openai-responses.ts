@@ -101,8 +101,8 @@ export function createOpenAIResponsesAdapter (opts: ResponsesAdapterOptions = {}
 }
 
 /** An in-stream failure before any output, classified as if it were the HTTP error. */
-export function streamErrorOutcome (err: UpstreamResponsesError): Failure {
-  return streamErrorFailure(err.status, err.raw, err.code, err.message)
+export function streamErrorOutcome (err: UpstreamResponsesError, now?: number): Failure {
+  return streamErrorFailure(err.status, err.raw, err.code, err.message, now)
 }
 
 /** Plain OpenAI, non-stream: one JSON `response` object. */
@@ -132,7 +132,7 @@ async function aggregateResult (req: AttemptRequest, raw: RawSuccess, created: n
   } catch (err) {
     raw.close()
     // Nothing reached the client yet: every failure can still fail over.
-    if (err instanceof UpstreamResponsesError) return streamErrorOutcome(err)
+    if (err instanceof UpstreamResponsesError) return streamErrorOutcome(err, req.now())
     if (err instanceof Error && err.message.startsWith('Responses stream')) return unknownFailure(raw, err, '')
     return transportOutcome(err, req)
   }
@@ -146,7 +146,7 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): P
   return translatedStream(req, raw, tr, {
     // Nothing useful follows response.completed.
     stopWhenFinished: true,
-    earlyError: (err) => err instanceof UpstreamResponsesError ? streamErrorOutcome(err) : undefined,
+    earlyError: (err) => err instanceof UpstreamResponsesError ? streamErrorOutcome(err, req.now()) : undefined,
     lateError: (err) => err instanceof UpstreamResponsesError ? new Error(`upstream ${err.code}: ${safeMessage(err.message)}`) : undefined,
     emptyMessage: 'Responses stream ended without output',
   })

@@ -58,8 +58,8 @@ export function unknownFailure (raw: RawSuccess, err: unknown, fallback: string)
  * An upstream error event before any output, classified as if it were the HTTP error it
  * stands for. `raw` is the error's JSON text (for wait hints), `code` its upstream type or code.
  */
-export function streamErrorFailure (status: number, raw: string, code: string, message: string): Failure {
-  const outcome = classifyHttp(status, {}, raw)
+export function streamErrorFailure (status: number, raw: string, code: string, message: string, now?: number): Failure {
+  const outcome = classifyHttp(status, {}, raw, now)
   return { ...outcome, message: `stream error ${code}: ${safeMessage(message)}` }
 }
 

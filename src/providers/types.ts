@@ -32,6 +32,8 @@ export interface AttemptRequest {
   /** Longest allowed gap between body chunks. */
   readonly idleTimeoutMs: number
   readonly dispatcher: Dispatcher
+  /** The gateway clock (ms epoch): date-valued wait hints (HTTP-date Retry-After, reset times) are read against it. */
+  readonly now: () => number
 }
 
 /** A response that may be committed to the client: its first chunk has already arrived. */

@@ -1,6 +1,5 @@
 // Upstream response / transport error → Outcome, and Outcome → Decision (DESIGN §5 table,
 // providers.md §13). Pure: status, headers and body text in; no I/O.
-import { maskSecret } from '../auth/mask.ts'
 import type { Decision, Outcome } from './types.ts'
 import { isRecord } from '../util/json.ts'
 
@@ -19,19 +18,17 @@ const VENICE_AUTH_402 = /authentication required/i
 // OpenRouter answers 403 for input flagged by moderation: another profile would not help.
 const MODERATION_403 = /flagged|moderation/i
 
-// Secret-looking tokens an upstream might echo back (API keys, bearer tokens).
-const SECRET = /\b(?:sk-|gh[opsu]_|github_pat_|vapi_|xai-|gsk_|r8_|cpk_|AKIA|ya29\.)[A-Za-z0-9_.-]{12,}|\bBearer\s+[A-Za-z0-9_.=-]{12,}/g
-
-/** Masks one matched token; a bearer keeps its scheme word. */
-function maskToken (token: string): string {
-  const bearer = /^Bearer\s+/i.exec(token)
-  return bearer === null ? maskSecret(token) : bearer[0] + maskSecret(token.slice(bearer[0].length))
-}
-
-/** Masks secret-looking tokens and caps the length (≤ max chars). */
+/**
+ * Collapses whitespace and caps the length (≤ max chars). The text stays the upstream's: secrets
+ * are scrubbed where text leaves the attempt loop or enters a log line (auth/secret-registry.ts).
+ * A cut never ends inside a word, so no head of a key survives a truncation where the scrub,
+ * which matches whole values, could no longer recognise it.
+ */
 export function safeMessage (text: string, max = MAX_MESSAGE): string {
-  const masked = text.replace(/\s+/g, ' ').trim().replace(SECRET, maskToken)
-  return masked.length <= max ? masked : `${masked.slice(0, max - 1)}…`
+  const s = text.replace(/\s+/g, ' ').trim()
+  if (s.length <= max) return s
+  const cut = s.slice(0, max - 1)
+  return `${/\S$/.test(cut) && /\S/.test(s[max - 1]) ? cut.replace(/\S+$/, '') : cut}…`
 }
 
 function header (headers: HttpHeaders, name: string): string | undefined {
@@ -141,7 +138,7 @@ function bodyHint (err: Record<string, unknown>, now: number | undefined): numbe
 
 /**
  * Classifies a non-2xx upstream response. `now` is needed only for date-valued reset headers.
- * The message is `HTTP <status>: <upstream error message>` (secrets masked, ≤ 200 chars).
+ * The message is `HTTP <status>: <upstream error message>` (≤ 200 chars, not yet scrubbed of secrets).
  */
 export function classifyHttp (status: number, headers: HttpHeaders, bodyText: string, now?: number): HttpOutcome {
   const body = parseBody(bodyText, now)

@@ -9,8 +9,8 @@ const HOUR = 3_600_000
 
 export type Availability =
   | { readonly state: 'available' }
-  /** A cooldown ran out and no success cleared it yet: one request may probe (half-open). */
-  | { readonly state: 'probe', readonly until: number, readonly scope: ProbeScope }
+  /** A cooldown ran out and no success cleared it yet: one request may probe (half-open). `reason`: what the block was for. */
+  | { readonly state: 'probe', readonly until: number, readonly scope: ProbeScope, readonly reason: Reason }
   | { readonly state: 'cooling', readonly until: number, readonly reason: Reason }
 
 /** Where the half-open claim lives: the profile (cooldown/disable) or its model entry. */
@@ -152,11 +152,11 @@ export function availability (stats: UsageStats | undefined, model: string, now:
   if (b.disabledUntil > 0 || b.cooldownUntil > 0) {
     const claim = pos(stats.probeUntil)
     if (claim > now) return { state: 'cooling', until: claim, reason: profileReason(stats, b) }
-    return { state: 'probe', until, scope: 'profile' }
+    return { state: 'probe', until, scope: 'profile', reason: profileReason(stats, b) }
   }
   const claim = pos(b.model?.probeUntil)
   if (claim > now) return { state: 'cooling', until: claim, reason: 'rate_limit' }
-  return { state: 'probe', until, scope: 'model' }
+  return { state: 'probe', until, scope: 'model', reason: 'rate_limit' }
 }
 
 /**

@@ -1,10 +1,10 @@
 // Runs a request's plan: models in chain order, each model's profiles in rotation order,
 // until one upstream answers. The decisions are the pure functions of src/routing; this
 // file only does the I/O between them. Failover stops once a response is returned: the
-// caller commits it to the client.
-import type { Profile } from '../auth/types.ts'
+// caller commits it to the client. Upstream text enters through upstream-text.ts (scrubbed).
+import type { Profile, UsageStats } from '../auth/types.ts'
 import type { ModelDef, ProviderDef } from '../config/types.ts'
-import { InvalidRequestError, RotorError } from '../errors.ts'
+import { InvalidRequestError, UpstreamClientError, type RotorError } from '../errors.ts'
 import type { AttemptResult, UpstreamSuccess } from '../providers/types.ts'
 import { availability } from '../routing/cooldown-policy.ts'
 import { decide } from '../routing/classify.ts'
@@ -14,6 +14,7 @@ import { baseOrder, preferSession, rotate } from '../routing/profile-order.ts'
 import type { ChainEntry, Clock } from '../routing/types.ts'
 import type { StateStore } from '../state/types.ts'
 import type { Runtime } from './runtime.ts'
+import { credentialFailure, fromUpstream } from './upstream-text.ts'
 
 export interface ChatRequest {
   readonly agent: string
@@ -68,7 +69,7 @@ function modelFor (provider: ProviderDef, id: string): ModelDef {
 
 export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise<ChatSuccess> {
   const { runtime, store, now } = deps
-  const config = runtime.config
+  const { config, secrets } = runtime
   const agentSettings = config.agents.get(req.agent)
   if (agentSettings === undefined) throw new InvalidRequestError(`Unknown agent ${req.agent}`)
   const requested = typeof req.body.model === 'string' ? req.body.model : undefined
@@ -128,14 +129,15 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         continue
       }
       if (health.state === 'probe' && !(await store.claimProbe(req.agent, profile.id, entry.model, t, config.gateway.firstByteTimeoutMs + 5000))) {
-        skipped.push({ ref: entry.ref, profileId: profile.id, until: t + 1000, reason: 'rate_limit' })
+        // Another request is probing it: its answer may come any moment.
+        skipped.push({ ref: entry.ref, profileId: profile.id, until: t + 1000, reason: health.reason })
         continue
       }
       const cred = await runtime.resolver.resolve(req.agent, profile)
       if (cred.kind === 'unusable') continue
       usable++
       upstreamMs += cred.waitMs ?? 0
-      const send = (c: { secret: string, extra?: Readonly<Record<string, string>> }): Promise<AttemptResult> => adapter.attempt({
+      const send = async (c: { secret: string, extra?: Readonly<Record<string, string>> }): Promise<AttemptResult> => fromUpstream(await adapter.attempt({
         provider, model,
         credential: { profileId: profile.id, type: profile.type, secret: c.secret, ...(c.extra !== undefined ? { extra: c.extra } : {}) },
         body: req.body,
@@ -145,12 +147,11 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         firstByteTimeoutMs: config.gateway.firstByteTimeoutMs,
         idleTimeoutMs: config.gateway.requestTimeoutMs,
         dispatcher: runtime.dispatcher,
-      })
+        now,
+      }), secrets, c.secret)
       let started = performance.now()
       // A failed OAuth refresh is this profile's attempt: reason auth, cooled, next candidate.
-      let result: AttemptResult = cred.kind === 'failed'
-        ? { kind: 'failure', reason: 'auth', message: cred.message }
-        : await send(cred)
+      let result: AttemptResult = cred.kind === 'failed' ? credentialFailure(cred.message, secrets) : await send(cred)
       // A rejected OAuth/Copilot token may be revoked or expired early: one forced refresh
       // (once per rejected token, however many requests saw it), then this profile again.
       if (cred.kind === 'ok' && isTokenRejection(result) && runtime.resolver.refreshable(profile)) {
@@ -159,7 +160,7 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         const again = await runtime.resolver.resolve(req.agent, profile, { force: true, rejected: cred.secret })
         if (again.kind !== 'unusable') upstreamMs += again.waitMs ?? 0
         started = performance.now()
-        result = again.kind === 'ok' ? await send(again) : { kind: 'failure', reason: 'auth', message: again.message }
+        result = again.kind === 'ok' ? await send(again) : credentialFailure(again.message, secrets)
       }
       if (result.kind === 'ok') {
         upstreamMs += result.ttfbMs
@@ -168,21 +169,33 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
       upstreamMs += performance.now() - started
       if (result.kind === 'client_aborted') throw new ClientAbortedError('client went away')
       const decision = decide(result)
+      let until: number | undefined
       if (decision.scope !== 'none' && result.kind === 'failure') {
-        await store.recordFailure(req.agent, profile.id, {
+        const at = now()
+        const recorded = await store.recordFailure(req.agent, profile.id, {
           provider: entry.provider, model: entry.model, reason: result.reason, scope: decision.scope,
-          now: now(), retryAfterMs: result.retryAfterMs, policy: config.auth.cooldowns,
+          now: at, retryAfterMs: result.retryAfterMs, policy: config.auth.cooldowns,
         })
+        until = blockedUntil(recorded, entry.model, at)
       }
-      attempts.push({ ref: entry.ref, profileId: profile.id, outcome: result, durationMs: performance.now() - started })
+      const durationMs = performance.now() - started
+      attempts.push(until === undefined
+        ? { ref: entry.ref, profileId: profile.id, outcome: result, durationMs }
+        : { ref: entry.ref, profileId: profile.id, outcome: result, durationMs, until })
       if (decision.next === 'return') {
-        throw new ChatFailure(upstreamClientError(result.kind === 'bad_request' ? result.status : 400, result), attempts, upstreamMs)
+        throw new ChatFailure(new UpstreamClientError(result.kind === 'bad_request' ? result.status : 400, result.message), attempts, upstreamMs)
       }
       if (decision.next === 'next_model') break
     }
     if (usable === 0 && !skipped.some((s) => s.ref === entry.ref)) noCredentials.push(entry.provider)
   }
   throw new ChatFailure(finalError(attempts, skipped, noCredentials, now()), attempts, upstreamMs)
+}
+
+/** When the cooldown just recorded lets this profile serve `model` again (what Retry-After is built from). */
+function blockedUntil (stats: UsageStats, model: string, now: number): number | undefined {
+  const a = availability(stats, model, now)
+  return a.state === 'cooling' ? a.until : undefined
 }
 
 function isTokenRejection (r: AttemptResult): r is Extract<AttemptResult, { kind: 'failure' }> {
@@ -197,17 +210,4 @@ function candidatesFor (profiles: readonly Profile[], provider: string, pinned: 
     out.push(p)
   }
   return out
-}
-
-/** An upstream 4xx that is the client's to fix: returned with the upstream's status and message. */
-class UpstreamClientError extends RotorError {
-  override readonly code = 'ROTOR_ERR_UPSTREAM_CLIENT_ERROR'
-  override readonly status: number
-  override readonly publicCode = 'invalid_request'
-  override readonly type = 'invalid_request_error'
-  constructor (status: number, message: string) { super(message); this.status = status }
-}
-
-function upstreamClientError (status: number, outcome: { message: string }): RotorError {
-  return new UpstreamClientError(status, outcome.message)
 }

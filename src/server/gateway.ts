@@ -17,6 +17,7 @@ import { buildRuntime, type Runtime } from './runtime.ts'
 import { createCredentialResolver } from '../auth/credential-resolver.ts'
 import { createFileCoordinator } from '../auth/oauth/file-coordinator.ts'
 import { createRedisCoordinator } from '../auth/oauth/redis-coordinator.ts'
+import { configSecrets, createSecretRegistry } from '../auth/secret-registry.ts'
 import type { DestinationStream } from 'pino'
 
 export interface GatewayOptions {
@@ -55,7 +56,11 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   const load = (): LoadedConfig => loadConfig({ cliPath: opts.cliPath, env, home: opts.home, overrides: opts.overrides })
   const initial = load()
   checkExposure(initial)
-  const log = createLogger(initial.logLevel, opts.logDestination)
+  // One per gateway: every snapshot, profile list and refresh adds to it; every log line and
+  // every upstream text that reaches a client is scrubbed with it.
+  const secrets = createSecretRegistry()
+  secrets.add(...configSecrets(initial))
+  const log = createLogger(initial.logLevel, opts.logDestination, { scrub: secrets.scrub })
   const credentials = createCredentialsDirectory(initial.home)
   const store: StateStore = await createStore(initial, { credentials, log, now })
   const adapters = createAdapterRegistry()
@@ -69,8 +74,9 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
     env,
     now,
     log,
+    secrets,
   })
-  let runtime = buildRuntime(initial, { adapters, credentials, env, log, resolver })
+  let runtime = buildRuntime(initial, { adapters, credentials, env, log, resolver, secrets })
   await resolver.syncExternal(initial.agents.keys())
   writeModelsJsonSafe(initial, log)
 
@@ -83,7 +89,7 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
     watch: opts.watch === true,
     onReload: (next) => {
       if (next.state.store !== runtime.config.state.store) log.warn('state.store changed; restart the gateway to switch stores')
-      runtime = buildRuntime(next, { adapters, credentials, env, log, dispatcher: runtime.dispatcher, resolver })
+      runtime = buildRuntime(next, { adapters, credentials, env, log, dispatcher: runtime.dispatcher, resolver, secrets })
       void resolver.syncExternal(next.agents.keys())
       writeModelsJsonSafe(next, log)
       log.info({ path: next.path }, 'config reloaded')

@@ -6,6 +6,7 @@ import type { AuthProfilesFile, Profile } from '../auth/types.ts'
 import { resolveProfiles } from '../auth/profiles.ts'
 import { createCredentialResolver, type CredentialResolver } from '../auth/credential-resolver.ts'
 import { createFileCoordinator } from '../auth/oauth/file-coordinator.ts'
+import { configSecrets, createSecretRegistry, credentialSecrets, type SecretRegistry } from '../auth/secret-registry.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
 import { createClientAuthenticator, type ClientAuthenticator } from './client-auth.ts'
 import type { CredentialsDirectory } from './credentials-directory.ts'
@@ -19,6 +20,8 @@ export interface Runtime {
   readonly credentials: CredentialsDirectory
   /** Secrets per attempt: OAuth refresh, Copilot exchange (kept across reloads). */
   readonly resolver: CredentialResolver
+  /** Every secret the gateway holds, to scrub upstream texts with (kept across reloads). */
+  readonly secrets: SecretRegistry
   /** The merged profile list of an agent (file + config + env), cached per file version. */
   profilesFor (agent: string): { readonly file: AuthProfilesFile, readonly profiles: readonly Profile[] }
 }
@@ -32,6 +35,8 @@ export interface RuntimeDeps {
   readonly dispatcher?: Dispatcher
   /** The gateway's resolver; a host-local one (file lock) when omitted. */
   readonly resolver?: CredentialResolver
+  /** The gateway's secret registry (the logger scrubs with it too); a new one when omitted. */
+  readonly secrets?: SecretRegistry
 }
 
 export function createDispatcher (): Dispatcher {
@@ -46,6 +51,8 @@ export function createDispatcher (): Dispatcher {
 export function buildRuntime (config: LoadedConfig, deps: RuntimeDeps): Runtime {
   const cache = new WeakMap<AuthProfilesFile, readonly Profile[]>()
   const warned = new Set<string>()
+  const secrets = deps.secrets ?? createSecretRegistry()
+  secrets.add(...configSecrets(config))
   const warn = (msg: string): void => {
     if (warned.has(msg)) return
     warned.add(msg)
@@ -63,13 +70,17 @@ export function buildRuntime (config: LoadedConfig, deps: RuntimeDeps): Runtime 
       coordinator: createFileCoordinator({ log: deps.log }),
       env: deps.env,
       log: deps.log,
+      secrets,
     }),
+    secrets,
     profilesFor (agent) {
       const file = deps.credentials.file(agent).read()
       let profiles = cache.get(file)
       if (profiles === undefined) {
         profiles = resolveProfiles({ file, catalog: config.catalog, declared: config.auth.declared, env: deps.env, warn })
         cache.set(file, profiles)
+        // Once per file version: a login or a CLI import brings new secrets with it.
+        for (const p of profiles) if (p.credential !== undefined) secrets.add(...credentialSecrets(p.credential))
       }
       return { file, profiles }
     },

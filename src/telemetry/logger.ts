@@ -1,5 +1,7 @@
 // pino with a fixed redaction list. A backstop only: credentials, prompts and completions
-// are never put in log fields in the first place.
+// are never put in log fields in the first place. Upstream and token-endpoint texts do get
+// logged (failure reasons, error messages), and upstreams echo keys in them: every line passes
+// through the gateway's secret scrubber on its way out, the one choke point for logs.
 import pino, { type Logger, type DestinationStream } from 'pino'
 
 export type { Logger }
@@ -12,12 +14,24 @@ const REDACT = [
   'key', 'token', 'access', 'refresh', 'apiKey', 'secret',
 ]
 
-export function createLogger (level: string, destination?: DestinationStream): Logger {
+// The per-request summary of a success (`msg: "request"`, written after every answer) holds ids,
+// model refs and numbers only: it is not scanned, so the success path pays nothing. Any other
+// line, including one that changes that message, is.
+const SUCCESS_SUMMARY_END = '"msg":"request"}\n'
+
+export interface LoggerOptions {
+  /** Replaces every secret in a serialised line (the gateway's secret registry). */
+  readonly scrub?: (line: string) => string
+}
+
+export function createLogger (level: string, destination?: DestinationStream, options: LoggerOptions = {}): Logger {
+  const scrub = options.scrub
   return pino({
     level,
     base: undefined,
     redact: { paths: REDACT, censor: '[redacted]' },
     serializers: { err: serializeError },
+    ...(scrub === undefined ? {} : { hooks: { streamWrite: (line: string) => line.endsWith(SUCCESS_SUMMARY_END) ? line : scrub(line) } }),
   }, destination ?? pino.destination({ dest: 1, sync: false }))
 }
 

@@ -53,6 +53,7 @@ export function attemptRequest (spec: AttemptSpec): AttemptRequest {
     firstByteTimeoutMs: 5000,
     idleTimeoutMs: 5000,
     dispatcher,
+    now: Date.now,
   }
 }
 

@@ -43,8 +43,12 @@ export interface FakeTokenEndpoint {
   isCurrent (access: string): boolean
   /** The latest pair of the family `refresh` belongs to. */
   latest (): TokenPair
-  /** Answer every token request with this status (undefined = normal). */
-  failWith (status: number | undefined): void
+  /**
+   * Answer every token request with this status (undefined = normal). `describe` writes the
+   * error description from the request's parameters (`github_token` for the Copilot exchange),
+   * e.g. to echo the refresh token back the way some endpoints do.
+   */
+  failWith (status: number | undefined, describe?: (params: Record<string, string>) => string): void
   /** Delay before each answer. */
   setLatency (ms: number): void
   /** Accept this GitHub token for the Copilot exchange. */
@@ -72,6 +76,7 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
   let rejected = 0
   let exchanges = 0
   let failStatus: number | undefined
+  let failDescribe: ((params: Record<string, string>) => string) | undefined
   let latencyMs = 0
   let serial = 0
   const sockets = new Set<Socket>()
@@ -142,7 +147,12 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
     const path = (req.url ?? '').split('?')[0]
     if (latencyMs > 0) await sleep(latencyMs)
     if (path === '/copilot_internal/v2/token' && req.method === 'GET') {
-      if (failStatus !== undefined) { exchanges++; send(res, failStatus, { message: 'exchange unavailable' }); return }
+      if (failStatus !== undefined) {
+        exchanges++
+        const gh = (req.headers.authorization ?? '').replace(/^(token|Bearer)\s+/i, '')
+        send(res, failStatus, { message: failDescribe?.({ github_token: gh }) ?? 'exchange unavailable' })
+        return
+      }
       copilotExchange(req, res)
       return
     }
@@ -155,7 +165,7 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
       params = Object.fromEntries(new URLSearchParams(raw))
     }
     grants.push(params)
-    if (failStatus !== undefined) { send(res, failStatus, { error: 'server_error', error_description: 'token service unavailable' }); return }
+    if (failStatus !== undefined) { send(res, failStatus, { error: 'server_error', error_description: failDescribe?.(params) ?? 'token service unavailable' }); return }
     refreshGrant(params, res)
   }
 
@@ -179,7 +189,7 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
       if (f === undefined) throw new Error('no token family seeded')
       return f.current
     },
-    failWith: (status) => { failStatus = status },
+    failWith: (status, describe) => { failStatus = status; failDescribe = describe },
     setLatency: (ms) => { latencyMs = ms },
     allowGithubToken: (t) => { githubTokens.add(t) },
     isCurrentCopilot: (t) => copilotTokens.has(t),

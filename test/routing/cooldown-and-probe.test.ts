@@ -132,11 +132,11 @@ t.test('availability reports cooling with the latest blocking time and its reaso
     ['legacy cooldown without reason', { cooldownUntil: NOW + 5 }, { state: 'cooling', until: NOW + 5, reason: 'rate_limit' }],
     ['disable wins the reason', { cooldownUntil: NOW + 9, cooldownReason: 'auth', disabledUntil: NOW + 5 }, { state: 'cooling', until: NOW + 9, reason: 'billing' }],
     ['model entry', { modelCooldowns: { [OPUS]: { until: NOW + 7, errorCount: 1, lastFailureAt: NOW } } }, { state: 'cooling', until: NOW + 7, reason: 'rate_limit' }],
-    ['expired cooldown is half-open', { cooldownUntil: NOW - 1 }, { state: 'probe', until: NOW - 1, scope: 'profile' }],
-    ['expired disable is half-open', { disabledUntil: NOW - 1 }, { state: 'probe', until: NOW - 1, scope: 'profile' }],
-    ['expired model entry is half-open', { modelCooldowns: { [OPUS]: { until: NOW, errorCount: 1, lastFailureAt: NOW } } }, { state: 'probe', until: NOW, scope: 'model' }],
+    ['expired cooldown is half-open', { cooldownUntil: NOW - 1, cooldownReason: 'auth' }, { state: 'probe', until: NOW - 1, scope: 'profile', reason: 'auth' }],
+    ['expired disable is half-open', { disabledUntil: NOW - 1 }, { state: 'probe', until: NOW - 1, scope: 'profile', reason: 'billing' }],
+    ['expired model entry is half-open', { modelCooldowns: { [OPUS]: { until: NOW, errorCount: 1, lastFailureAt: NOW } } }, { state: 'probe', until: NOW, scope: 'model', reason: 'rate_limit' }],
     ['claimed probe cools until the claim ends', { cooldownUntil: NOW - 1, cooldownReason: 'timeout', probeUntil: NOW + 30 }, { state: 'cooling', until: NOW + 30, reason: 'timeout' }],
-    ['an expired claim is half-open again', { cooldownUntil: NOW - 1, probeUntil: NOW - 1 }, { state: 'probe', until: NOW - 1, scope: 'profile' }],
+    ['an expired claim is half-open again', { cooldownUntil: NOW - 1, probeUntil: NOW - 1 }, { state: 'probe', until: NOW - 1, scope: 'profile', reason: 'rate_limit' }],
   ]
   for (const [name, stats, expected] of cases) t.same(availability(stats, OPUS, NOW), expected, name)
   t.same(availability(undefined, OPUS, NOW), { state: 'available' })
@@ -145,7 +145,7 @@ t.test('availability reports cooling with the latest blocking time and its reaso
 t.test('the half-open probe is claimed once', async t => {
   const stats = fail({})
   const after = NOW + MIN
-  t.same(availability(stats, OPUS, after), { state: 'probe', until: after, scope: 'profile' })
+  t.same(availability(stats, OPUS, after), { state: 'probe', until: after, scope: 'profile', reason: 'timeout' })
   const first = claimProbe(stats, OPUS, after, 30_000)
   t.equal(first.claimed, true)
   t.equal(first.stats.probeUntil, after + 30_000)

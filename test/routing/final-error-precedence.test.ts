@@ -1,14 +1,16 @@
 import t from 'tap'
 import {
-  ModelNotFoundError, NoCredentialsError, RateLimitedError, UpstreamError, UpstreamTimeoutError
+  ModelNotFoundError, NoCredentialsError, ProfilesUnavailableError, RateLimitedError, UpstreamAuthFailedError, UpstreamError,
+  UpstreamTimeoutError
 } from '../../src/errors.ts'
 import { finalError } from '../../src/routing/index.ts'
 import type { AttemptRecord, Reason, SkipRecord } from '../../src/routing/index.ts'
 import { HOUR, MIN, NOW } from './fixtures.ts'
 
-function failed (ref: string, profileId: string, reason: Reason, message: string, extra: { retryAfterMs?: number, status?: number } = {}): AttemptRecord {
-  return { ref, profileId, outcome: { kind: 'failure', reason, message, ...extra } }
+function failed (ref: string, profileId: string, reason: Reason, message: string, extra: { retryAfterMs?: number, status?: number } = {}, until?: number): AttemptRecord {
+  return { ref, profileId, outcome: { kind: 'failure', reason, message, ...extra }, ...(until !== undefined ? { until } : {}) }
 }
+const rejected = (ref: string, profileId: string, status = 401): AttemptRecord => failed(ref, profileId, 'auth', `HTTP ${status}: invalid x-api-key`, { status })
 const notFound = (ref: string, profileId: string): AttemptRecord =>
   ({ ref, profileId, outcome: { kind: 'model_not_found', status: 404, message: 'HTTP 404: no such model' } })
 const skip = (ref: string, profileId: string, until: number, reason: Reason = 'rate_limit'): SkipRecord => ({ ref, profileId, until, reason })
@@ -23,21 +25,79 @@ t.test('nothing tried and nothing missing is an upstream error', async t => {
   t.ok(finalError([], [], [], NOW) instanceof UpstreamError)
 })
 
-t.test('every profile cooling is rate_limited with the earliest until', async t => {
-  const err = finalError([], [skip('anthropic/claude-opus-4-5', 'anthropic:a', NOW + 5 * MIN), skip('openai/gpt-5.2', 'openai:b', NOW + 90_500, 'billing')], [], NOW)
+t.test('every profile cooling, the soonest by a rate limit, is rate_limited until then', async t => {
+  const err = finalError([], [skip('anthropic/claude-opus-4-5', 'anthropic:a', NOW + 90_500), skip('openai/gpt-5.2', 'openai:b', NOW + 5 * MIN, 'billing')], [], NOW)
   t.ok(err instanceof RateLimitedError)
-  t.match(err, { status: 429, retryAfterSeconds: 91, headers: { 'retry-after': '91' } })
+  t.match(err, { status: 429, publicCode: 'rate_limited', retryAfterSeconds: 91, headers: { 'retry-after': '91' } })
+})
+
+t.test('every profile blocked, the soonest for another reason, is profiles_unavailable listing profile, reason and until', async t => {
+  const err = finalError([], [
+    skip('anthropic/claude-opus-4-5', 'anthropic:a', NOW + 5 * MIN),
+    skip('openai/gpt-5.2', 'openai:b', NOW + 90_500, 'billing'),
+    skip('openai/gpt-5.2', 'openai:c', NOW + HOUR, 'auth'),
+  ], [], NOW)
+  t.ok(err instanceof ProfilesUnavailableError)
+  t.match(err, { status: 503, publicCode: 'profiles_unavailable', retryAfterSeconds: 91, headers: { 'retry-after': '91' } })
+  t.equal(err.message, 'No candidate is available: ' +
+    'anthropic/claude-opus-4-5 via anthropic:a (rate_limit until 2026-01-01T00:05:00.000Z), ' +
+    'openai/gpt-5.2 via openai:b (billing until 2026-01-01T00:01:30.500Z), ' +
+    'openai/gpt-5.2 via openai:c (auth until 2026-01-01T01:00:00.000Z); retry in 91s')
+})
+
+t.test('profiles cooling after rejected credentials are profiles_unavailable, not rate_limited', async t => {
+  const err = finalError([], [skip('a/m', 'a:x', NOW + MIN, 'auth'), skip('a/m', 'a:y', NOW + 5 * MIN, 'auth')], [], NOW)
+  t.ok(err instanceof ProfilesUnavailableError)
+  t.match(err, { retryAfterSeconds: 60 })
 })
 
 t.test('skips beat missing credentials', async t => {
   t.ok(finalError([], [skip('a/b', 'a:x', NOW + HOUR)], ['openai'], NOW) instanceof RateLimitedError)
 })
 
-t.test('rate-limited attempts contribute their retry hint, else one minute', async t => {
-  const withHint = finalError([failed('a/m', 'a:x', 'rate_limit', 'HTTP 429: slow down', { retryAfterMs: 20_000 })], [skip('a/m', 'a:y', NOW + HOUR)], [], NOW)
-  t.match(withHint, { retryAfterSeconds: 20 })
-  const noHint = finalError([failed('a/m', 'a:x', 'rate_limit', 'HTTP 429')], [], [], NOW)
-  t.match(noHint, { retryAfterSeconds: 60 })
+t.test('a rate-limited attempt blocks until the cooldown recorded for it, never less', async t => {
+  // Upstream said 20 s; the state store cooled the profile for the first backoff step, 60 s.
+  const shortHint = finalError([failed('a/m', 'a:x', 'rate_limit', 'HTTP 429: slow down', { retryAfterMs: 20_000 }, NOW + MIN)], [skip('a/m', 'a:y', NOW + HOUR)], [], NOW)
+  t.match(shortHint, { retryAfterSeconds: 60 })
+  t.match(shortHint.message, /^All candidates are rate limited or cooling down: a\/m via a:x \(rate_limit until 2026-01-01T00:01:00\.000Z\), .*; upstream said: a\/m via a:x: HTTP 429: slow down \(rate_limit\); retry in 60s$/)
+  const longHint = finalError([failed('a/m', 'a:x', 'rate_limit', 'HTTP 429', { retryAfterMs: 300_000 }, NOW + 300_000)], [], [], NOW)
+  t.match(longHint, { retryAfterSeconds: 300 })
+})
+
+t.test('without a recorded cooldown a rate limit counts for the longer of its hint and one minute', async t => {
+  t.match(finalError([failed('a/m', 'a:x', 'rate_limit', 'HTTP 429', { retryAfterMs: 20_000 })], [], [], NOW), { retryAfterSeconds: 60 })
+  t.match(finalError([failed('a/m', 'a:x', 'rate_limit', 'HTTP 429', { retryAfterMs: 90_000 })], [], [], NOW), { retryAfterSeconds: 90 })
+  t.match(finalError([failed('a/m', 'a:x', 'rate_limit', 'HTTP 429')], [], [], NOW), { retryAfterSeconds: 60 })
+})
+
+t.test('retry-after is the soonest any candidate recovers, whatever blocks the others', async t => {
+  const sooner = finalError([failed('a/m', 'a:x', 'rate_limit', 'HTTP 429', {}, NOW + MIN)], [skip('a/m', 'a:y', NOW + 10_000, 'auth')], [], NOW)
+  t.ok(sooner instanceof ProfilesUnavailableError, 'the soonest is out for auth')
+  t.match(sooner, { retryAfterSeconds: 10 })
+  const later = finalError([failed('a/m', 'a:x', 'rate_limit', 'HTTP 429', {}, NOW + MIN)], [skip('a/m', 'a:y', NOW + HOUR, 'auth')], [], NOW)
+  t.ok(later instanceof RateLimitedError)
+  t.match(later, { retryAfterSeconds: 60 })
+})
+
+t.test('credentials rejected upstream for every candidate are upstream_auth_failed', async t => {
+  const err = finalError([rejected('a/m', 'a:x'), rejected('a/m', 'a:y', 403), rejected('b/n', 'b:z')], [], [], NOW)
+  t.ok(err instanceof UpstreamAuthFailedError)
+  t.match(err, { status: 502, publicCode: 'upstream_auth_failed', headers: {} })
+  t.match(err.message, /^The upstream rejected the credentials of every candidate \(3\): a\/m via a:x: HTTP 401: invalid x-api-key \(auth\) \| /)
+  t.notOk('retry-after' in err.headers, 'waiting does not fix a key')
+})
+
+t.test('a rejected token whose forced refresh then failed still counts as rejected', async t => {
+  const err = finalError([rejected('a/m', 'a:oauth'), failed('a/m', 'a:oauth', 'auth', 'OAuth token refresh failed for a: HTTP 400 invalid_grant')], [skip('a/m', 'a:key', NOW + MIN, 'auth')], [], NOW)
+  t.ok(err instanceof UpstreamAuthFailedError)
+})
+
+t.test('auth failures next to a candidate blocked for something else are an upstream error', async t => {
+  const err = finalError([rejected('a/m', 'a:x')], [skip('a/m', 'a:y', NOW + MIN)], [], NOW)
+  t.ok(err instanceof UpstreamError)
+  t.match(err.message, /; skipped: a\/m via a:y \(rate_limit until 2026-01-01T00:01:00\.000Z\)$/)
+  t.ok(finalError([failed('a/m', 'a:x', 'auth', 'OAuth token refresh failed for a: HTTP 500')], [], [], NOW) instanceof UpstreamError, 'a refresh that failed without any rejection')
+  t.ok(finalError([rejected('a/m', 'a:x'), failed('a/m', 'a:y', 'rate_limit', 'HTTP 429')], [], [], NOW) instanceof UpstreamError, 'next to a rate limit')
 })
 
 t.test('retry-after is at least one second', async t => {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import YAML from 'yaml'
-import { errorReason, transportReason, type FetchLike, REFRESH_TIMEOUT_MS } from './token-endpoints.ts'
+import { errorReason, transportReason, withoutSent, type FetchLike, REFRESH_TIMEOUT_MS } from './token-endpoints.ts'
 import { homeOf, type Env } from './external-cli.ts'
 import { RefreshError, type StoredToken } from './types.ts'
 import { COPILOT_EDITOR_HEADERS } from '../../providers/github-copilot.ts'
@@ -95,8 +95,16 @@ export interface CopilotExchangeInput {
   readonly timeoutMs?: number
 }
 
-/** GET copilot_internal/v2/token → {access: session token, expires, fields.baseUrl, fields.src}. */
+/** GET copilot_internal/v2/token → {access: session token, expires, fields.baseUrl, fields.src}; throws RefreshError without the GitHub token in it. */
 export async function exchangeCopilotToken (input: CopilotExchangeInput): Promise<StoredToken> {
+  try {
+    return await exchange(input)
+  } catch (err) {
+    throw withoutSent(err, [input.githubToken])
+  }
+}
+
+async function exchange (input: CopilotExchangeInput): Promise<StoredToken> {
   const timeoutMs = input.timeoutMs ?? REFRESH_TIMEOUT_MS
   let res: Response
   try {

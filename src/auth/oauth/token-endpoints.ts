@@ -2,6 +2,7 @@
 // catalog's `models.providers.<id>.oauth.{tokenUrl,clientId}` override the defaults here; an
 // unknown provider with a configured tokenUrl gets a plain RFC 6749 form grant.
 import { safeMessage } from '../../routing/classify.ts'
+import { createSecretRegistry } from '../secret-registry.ts'
 import { codexAccountId, jwtExpiryMs } from './jwt.ts'
 import { RefreshError, type StoredToken } from './types.ts'
 import { isRecord } from '../../util/json.ts'
@@ -117,8 +118,27 @@ async function post (fetchFn: FetchLike, url: string, spec: EndpointSpec, params
   }
 }
 
+/**
+ * A RefreshError whose reason no longer holds any of `sent` (the tokens and client secret a
+ * request carried): some endpoints echo the refresh token in their error description.
+ */
+export function withoutSent (err: unknown, sent: ReadonlyArray<string | undefined>): unknown {
+  if (!(err instanceof RefreshError)) return err
+  const secrets = createSecretRegistry()
+  secrets.add(...sent)
+  return new RefreshError(secrets.scrub(err.reason), err.code)
+}
+
 /** One refresh-token grant. Resolves to the next token; throws RefreshError (never with a token in it). */
 export async function refreshOAuthToken (input: RefreshInput): Promise<StoredToken> {
+  try {
+    return await grant(input)
+  } catch (err) {
+    throw withoutSent(err, [input.current.refresh, input.current.access, str(input.current.fields.clientSecret)])
+  }
+}
+
+async function grant (input: RefreshInput): Promise<StoredToken> {
   const spec = TOKEN_ENDPOINTS[input.provider] ?? GENERIC
   const tokenUrl = input.override?.tokenUrl ?? spec.tokenUrl
   if (tokenUrl === undefined || tokenUrl === '') {

@@ -13,6 +13,7 @@ import { createFileCoordinator } from '../../../src/auth/oauth/file-coordinator.
 import type { RefreshCoordinator } from '../../../src/auth/oauth/types.ts'
 import type { Profile } from '../../../src/auth/types.ts'
 import { createLogger } from '../../../src/telemetry/logger.ts'
+import type { SecretRegistry } from '../../../src/auth/secret-registry.ts'
 
 export const MIN = 60_000
 export const HOUR = 3_600_000
@@ -76,6 +77,7 @@ export function proc (opts: {
   now?: () => number
   log?: ReturnType<typeof createLogger>
   agent?: string
+  secrets?: SecretRegistry
 }): Proc {
   const file = openCredentialsFile(agentFilePath(opts.home, opts.agent))
   const files = new Map<string, CredentialsFile>([[opts.agent ?? 'default', file]])
@@ -90,6 +92,7 @@ export function proc (opts: {
     env: opts.env ?? { HOME: opts.home },
     now: opts.now,
     log: opts.log,
+    secrets: opts.secrets,
   })
   return {
     resolver,

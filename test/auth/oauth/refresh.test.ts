@@ -5,6 +5,7 @@ import t from 'tap'
 import { readFileSync, statSync } from 'node:fs'
 import { startFakeTokenEndpoint, unsignedJwt } from '../../helpers/fake-token-endpoint.ts'
 import { deadPort } from '../../helpers/fake-upstream.ts'
+import { createSecretRegistry } from '../../../src/auth/secret-registry.ts'
 import { agentFilePath, captureLog, expiredOAuth, HOUR, MIN, oauthCatalog, proc, tempHome, writeProfiles } from './fixtures.ts'
 
 t.test('a valid OAuth token is used as stored, without a call to the token endpoint', async (t) => {
@@ -44,6 +45,21 @@ t.test('a token expiring within 5 minutes is refreshed and the new pair stored a
   t.equal(logged.count('OAuth token refreshed'), 1)
   t.notMatch(logged.lines.join('\n'), next.access, 'no token in the logs')
   t.notMatch(logged.lines.join('\n'), next.refresh)
+})
+
+t.test('the resolver registers the tokens it sends to the endpoint and the ones it gets back, for scrubbing', async (t) => {
+  const ep = await startFakeTokenEndpoint()
+  t.teardown(() => ep.close())
+  const pair = ep.seed()
+  const home = tempHome()
+  writeProfiles(home, { 'fake:me': expiredOAuth('fake', pair) })
+  const secrets = createSecretRegistry()
+  const p = proc({ home, catalog: oauthCatalog(ep.tokenUrl), secrets })
+  t.equal((await p.resolver.resolve('default', p.profile('fake:me'))).kind, 'ok')
+  const next = ep.latest()
+  for (const [name, token] of Object.entries({ 'old access': pair.access, 'old refresh': pair.refresh, 'new access': next.access, 'new refresh': next.refresh })) {
+    t.notOk(secrets.scrub(`echo ${token}`).includes(token), `${name} is scrubbed`)
+  }
 })
 
 t.test('100 concurrent requests on an expired profile in one process cause one refresh', async (t) => {

@@ -89,6 +89,14 @@ t.test('OAuth errors become "HTTP <status> <code>: <description>", secrets maske
   }
 })
 
+t.test('an endpoint that echoes the refresh token or client secret it was sent: the reason holds neither', async (t) => {
+  const sent: StoredToken = { access: 'opaque-access-0123456789', refresh: 'opaque-refresh-0123456789', expires: NOW - 1000, fields: { clientSecret: 'client-secret-0123' } }
+  const body = { error: 'invalid_grant', error_description: `refresh_token=${sent.refresh} (client client-secret-0123) is not valid` }
+  const err = await refreshOAuthToken({ provider: 'google-antigravity', current: sent, override: undefined, now: NOW, fetch: recorder(400, body).fetch }).catch((e: unknown) => e)
+  t.ok(err instanceof RefreshError)
+  t.equal((err as RefreshError).reason, 'HTTP 400 invalid_grant: refresh_token=opa…6789 (client cli…0123) is not valid')
+})
+
 t.test('a success without an access token is a failure, not an empty token', async (t) => {
   const err = await refreshOAuthToken({ provider: 'anthropic', current, override: undefined, now: NOW, fetch: recorder(200, { token_type: 'Bearer' }).fetch }).catch((e: unknown) => e)
   t.equal((err as RefreshError).reason, 'HTTP 200: the token response has no access_token')

@@ -47,13 +47,6 @@ export class ModelNotFoundError extends RotorError {
   override readonly param = 'model'
 }
 
-export class RequestTimeoutError extends RotorError {
-  override readonly code = 'ROTOR_ERR_REQUEST_TIMEOUT'
-  override readonly status = 408
-  override readonly publicCode = 'request_timeout'
-  override readonly type = 'invalid_request_error'
-}
-
 /** Whole seconds, at least 1: a `Retry-After: 0` would invite an immediate retry that rotor refuses. */
 const wholeSeconds = (seconds: number): number => Math.max(1, Math.ceil(seconds))
 

@@ -39,6 +39,9 @@ const OTHERS: Readonly<Record<string, Pin>> = {
   ForbiddenError: { make: () => new errors.ForbiddenError('loopback only'), code: 'ROTOR_ERR_FORBIDDEN', status: 403, publicCode: 'forbidden', type: 'invalid_request_error' },
   ConfigError: { make: () => new errors.ConfigError('bad config'), code: 'ROTOR_ERR_CONFIG_INVALID', status: 500, publicCode: 'internal_error', type: 'server_error' },
   CorruptCredentialsError: { make: () => new errors.CorruptCredentialsError('bad file'), code: 'ROTOR_ERR_AUTH_CORRUPT_FILE', status: 500, publicCode: 'internal_error', type: 'server_error' },
+  HeadersTooLargeError: { make: () => new errors.HeadersTooLargeError(), code: 'ROTOR_ERR_REQUEST_HEADERS_TOO_LARGE', status: 431, publicCode: 'request_too_large', type: 'invalid_request_error' },
+  InvalidAgentIdError: { make: () => new errors.InvalidAgentIdError('bad agent id'), code: 'ROTOR_ERR_AGENT_ID_INVALID', status: 400, publicCode: 'invalid_request', type: 'invalid_request_error' },
+  ShuttingDownError: { make: () => new errors.ShuttingDownError(), code: 'ROTOR_ERR_SHUTTING_DOWN', status: 503, publicCode: 'service_unavailable', type: 'server_error' },
   RotorError: { make: () => new RotorError('boom'), code: 'ROTOR_ERR_INTERNAL', status: 500, publicCode: 'internal_error', type: 'server_error' },
 }
 

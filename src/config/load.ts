@@ -22,6 +22,8 @@ export const DEFAULTS = {
   bodyLimitBytes: 10485760,
   firstByteTimeoutMs: 60000,
   requestTimeoutMs: 600000,
+  idleTimeoutMs: 120000,
+  upstreamConnections: 1024,
   redisUrl: 'redis://127.0.0.1:6379',
   redisPrefix: 'rotor:',
   billingBackoffHours: 5,
@@ -188,6 +190,8 @@ function resolveGateway (raw: RotorConfig, env: Env, overrides: LoadConfigOption
     bodyLimitBytes: g.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
     firstByteTimeoutMs: g.firstByteTimeoutMs ?? DEFAULTS.firstByteTimeoutMs,
     requestTimeoutMs: g.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    idleTimeoutMs: g.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+    upstreamConnections: g.upstreamConnections ?? DEFAULTS.upstreamConnections,
   }
 }
 

@@ -74,8 +74,14 @@ export interface GatewaySettings {
   readonly clients: readonly ClientDef[]
   readonly adminKey: string | undefined
   readonly bodyLimitBytes: number
+  /** Until the upstream's headers and first body byte. */
   readonly firstByteTimeoutMs: number
+  /** Deadline for the whole response, stream included. */
   readonly requestTimeoutMs: number
+  /** Longest silence between upstream body chunks. */
+  readonly idleTimeoutMs: number
+  /** Connections per upstream origin in the shared pool. */
+  readonly upstreamConnections: number
 }
 
 export interface LoadedConfig {

@@ -1,6 +1,7 @@
 // SSE framing over raw upstream chunks: multi-byte characters and events may be split anywhere.
 import { createParser } from 'eventsource-parser'
 import { isRecord } from '../util/json.ts'
+import { UpstreamBodyError } from './late-error.ts'
 
 export interface SseEvent { readonly event: string | undefined, readonly data: string }
 
@@ -28,6 +29,6 @@ export function eventReader (): EventReader {
 export function parseEvent (source: string, eventName: string | undefined, data: string): { type: string, ev: Record<string, unknown> } {
   let ev: unknown
   try { ev = JSON.parse(data) } catch { ev = undefined }
-  if (!isRecord(ev)) throw new Error(`${source} stream sent an unreadable ${eventName ?? 'message'} event`)
+  if (!isRecord(ev)) throw new UpstreamBodyError('malformed', `${source} stream sent an unreadable ${eventName ?? 'message'} event`)
   return { type: typeof ev.type === 'string' ? ev.type : eventName ?? '', ev }
 }

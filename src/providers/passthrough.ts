@@ -104,7 +104,7 @@ function errorEvent (tail: string): LateError | undefined {
   const err = isRecord(ev) && isRecord(ev.error) ? ev.error : {}
   const numeric = typeof err.code === 'number' ? err.code : typeof err.status === 'number' ? err.status : undefined
   const status = numeric !== undefined && numeric >= 400 && numeric <= 599 ? numeric : 500
-  const code = typeof err.code === 'string' ? err.code : typeof err.type === 'string' ? err.type : `http_${status}`
+  const code = typeof err.code === 'string' ? err.code : typeof err.type === 'string' ? err.type : String(status)
   const message = typeof err.message === 'string' ? err.message : code
   return { kind: 'upstream', status, code, message: `upstream ${code}: ${safeMessage(message)}`, raw }
 }

@@ -154,9 +154,15 @@ async function forward (raw: ServerResponse, res: UpstreamSuccess, headers: Reco
 function failLate (raw: ServerResponse, sse: boolean, error: LateError, p: Progress): StreamEnd {
   const message = `Upstream failed after the response started: ${error.message}`
   const timeout = error.kind === 'idle_timeout' || error.kind === 'deadline'
-  if (sse) raw.end(sseErrorEvent(message, timeout ? 'upstream_timeout' : 'upstream_error'))
+  // A stream cut inside an event: blank lines first, so the error event is an event of its own.
+  if (sse) raw.end((endsEvent(p) ? '' : '\n\n') + sseErrorEvent(message, timeout ? 'upstream_timeout' : 'upstream_error'))
   else raw.destroy()
   return { kind: 'upstream_error', bytes: p.bytes, error, message }
+}
+
+function endsEvent (p: Progress): boolean {
+  const { last, bytes } = p
+  return bytes === 0 || (last.length >= 2 && last[last.length - 1] === 0x0a && last[last.length - 2] === 0x0a)
 }
 
 /**

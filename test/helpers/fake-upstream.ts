@@ -37,6 +37,8 @@ export interface FakeUpstream {
   readonly requests: RecordedRequest[]
   /** Responses not yet closed (a hung-up client's request no longer counts). */
   openResponses (): number
+  /** Connected sockets, idle keep-alive ones included. */
+  openSockets (): number
   close (): Promise<void>
 }
 
@@ -115,6 +117,7 @@ export async function startFakeUpstream (handler: Handler): Promise<FakeUpstream
     port,
     requests,
     openResponses: () => open,
+    openSockets: () => sockets.size,
     async close () {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))

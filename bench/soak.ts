@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Agent } from 'undici'
 import { portLine, spawnNode, type ChildHandle } from './lib/child.ts'
+import { percentile } from './lib/load.ts'
 import { startRotorChild } from './lib/targets.ts'
 import type { SlowStats } from './slow-upstream.ts'
 
@@ -105,12 +106,6 @@ async function phase(name: string, n: number, rampMs: number, run: () => Promise
   return results
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]
-}
-
 async function upstreamStats(port: number): Promise<SlowStats> {
   const res = await fetch(`http://127.0.0.1:${port}/_stats`)
   return await res.json() as SlowStats
@@ -129,9 +124,9 @@ async function peakRssMiB(pid: number | undefined): Promise<number | undefined> 
 }
 
 function summary(results: StreamResult[]): { completed: number; failed: number; p50: number; p99: number; errors: string[] } {
-  const ttfb = results.filter((r) => r.ttfbMs >= 0).map((r) => r.ttfbMs)
+  const ttfb = results.filter((r) => r.ttfbMs >= 0).map((r) => r.ttfbMs).sort((a, b) => a - b)
   const errors = [...new Set(results.filter((r) => !r.ok).map((r) => r.error ?? 'unknown'))].slice(0, 5)
-  return { completed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, p50: percentile(ttfb, 0.5), p99: percentile(ttfb, 0.99), errors }
+  return { completed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, p50: percentile(ttfb, 50), p99: percentile(ttfb, 99), errors }
 }
 
 async function main(): Promise<number> {

@@ -152,7 +152,9 @@ async function forward (raw: ServerResponse, res: UpstreamSuccess, headers: Reco
 
 /** The upstream failed after the first byte: a final SSE error event, or a cut connection for a non-stream body. */
 function failLate (raw: ServerResponse, sse: boolean, error: LateError, p: Progress): StreamEnd {
-  const message = `Upstream failed after the response started: ${error.message}`
+  const message = error.kind === 'deadline'
+    ? "Response cut at the gateway's request deadline (it had not ended)"
+    : `Upstream failed after the response started: ${error.message}`
   const timeout = error.kind === 'idle_timeout' || error.kind === 'deadline'
   // A stream cut inside an event: blank lines first, so the error event is an event of its own.
   if (sse) raw.end((endsEvent(p) ? '' : '\n\n') + sseErrorEvent(message, timeout ? 'upstream_timeout' : 'upstream_error'))

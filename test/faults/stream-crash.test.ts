@@ -3,11 +3,12 @@
 // in a child process; every case ends by checking that it still answers.
 import t from 'tap'
 import { encodeEvent as anthropicEvent, errorEvent, messageStream } from '../helpers/fake-anthropic.ts'
-import { sseChunk } from '../helpers/fake-upstream.ts'
+import { completion, sseChunk } from '../helpers/fake-upstream.ts'
 import { finalError, startFaultRig, type Answer } from '../helpers/fault-rig.ts'
 import { encodeEvent as codexEvent, failedTranscript, transcript } from '../providers/responses/fake-codex.ts'
 import type { WireScript } from '../helpers/wire-script.ts'
 
+const dripChunks = (n: number): string[] => Array.from({ length: n }, (_, i) => sseChunk(`d${i}`))
 const PING = 'event: ping\ndata: {"type":"ping"}\n\n'
 const GARBAGE = ['data: {garbage\n\n', 'event: content_block_delta\ndata: \u0000\u0001\n\n', '\ufffd\ufffd: ::\n\n', PING]
 
@@ -122,6 +123,31 @@ t.test('the fault rig', async (t) => {
     const a = await lane.ask('oa/m', { stream: true })
     t.match(finalError(a.text), { code: 'upstream_error', message: /without a finish reason or \[DONE\]/ })
     t.strictSame((await lane.profile('oa:a')).failureCounts, { unknown: 1 })
+    await rig.assertAlive(t)
+  })
+
+  t.test('a model name Node cannot put in a header never hangs the client nor holds the upstream', async (t) => {
+    const lane = rig.lane()
+    const streams: Array<Promise<{ finished: boolean }>> = []
+    rig.scriptOpenAI((req) => {
+      if (req.body.stream !== true) return { body: completion('whole', String(req.body.model)) }
+      streams.push(req.closed)
+      return { wire: { pieces: dripChunks(100), intervalMs: 100 } }
+    })
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${rig.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer client-key-${lane.agent}` },
+        body: JSON.stringify({ model: 'oa/\u6a21\u578b', stream: i % 2 === 0, messages: [{ role: 'user', content: 'hi' }] }),
+      })
+      const text = await res.text()
+      if (res.status !== 200) t.match(JSON.parse(text), { error: { message: String, type: String, code: String } }, `request ${i}: an OpenAI-shaped error`)
+    }
+    // However rotor answers (a 502 from the writer, or a name refused before any upstream
+    // call), every upstream connection it opened must be released.
+    const closed = await Promise.all(streams)
+    t.ok(closed.every((c) => !c.finished), 'each upstream stream was cut by rotor, not left running')
+    t.equal(rig.openai.openResponses(), 0, 'no upstream response is held open')
     await rig.assertAlive(t)
   })
 

@@ -123,7 +123,8 @@ export async function startFaultRig (t: Test, opts: RigOptions = {}): Promise<Fa
     models: {
       mode: 'replace',
       providers: {
-        oa: { baseUrl: `${openai.url}/v1`, api: 'openai-completions', models: [{ id: 'm' }] },
+        // The second id is no valid header value: the answer's x-rotor-model cannot be written.
+        oa: { baseUrl: `${openai.url}/v1`, api: 'openai-completions', models: [{ id: 'm' }, { id: '\u6a21\u578b' }] },
         an: { baseUrl: anthropic.baseUrl, api: 'anthropic-messages', models: [{ id: 'claude', maxTokens: 1024 }] },
         cx: { baseUrl: codex.baseUrl, api: 'openai-responses', auth: 'oauth', models: [{ id: 'gpt' }] },
       },

@@ -177,12 +177,14 @@ export function readWhole (raw: RawSuccess, max: number): Promise<Buffer> {
   })
 }
 
-/** Reads at most MAX_ERROR_BODY bytes of an error body, then drops the rest. */
+/** Reads at most MAX_ERROR_BODY bytes of an error body; a longer one is cut there (its connection is dropped). */
 async function readBounded (body: Dispatcher.ResponseData['body']): Promise<string> {
   const parts: Buffer[] = []
   let size = 0
   for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (size < MAX_ERROR_BODY) { parts.push(chunk); size += chunk.length }
+    parts.push(chunk)
+    size += chunk.length
+    if (size >= MAX_ERROR_BODY) break
   }
   return Buffer.concat(parts).subarray(0, MAX_ERROR_BODY).toString('utf8')
 }

@@ -11,11 +11,24 @@ export interface EventReader {
   end (): SseEvent[]
 }
 
+/** Longest SSE event rotor buffers (characters): an upstream line without end must not grow memory without bound. */
+export const MAX_EVENT_CHARS = 16 * 1024 * 1024
+
 export function eventReader (): EventReader {
   const decoder = new TextDecoder()
   let events: SseEvent[] = []
-  const parser = createParser({ onEvent: (e) => { events.push({ event: e.event, data: e.data }) } })
-  const take = (): SseEvent[] => { const out = events; events = []; return out }
+  let overflow = false
+  const parser = createParser({
+    onEvent: (e) => { events.push({ event: e.event, data: e.data }) },
+    onError: () => { overflow = true },
+    maxBufferSize: MAX_EVENT_CHARS,
+  })
+  const take = (): SseEvent[] => {
+    if (overflow) throw new UpstreamBodyError('too_large', `upstream sent an SSE event longer than ${MAX_EVENT_CHARS} characters`)
+    const out = events
+    events = []
+    return out
+  }
   return {
     feed: (chunk) => { parser.feed(decoder.decode(chunk, { stream: true })); return take() },
     end: () => { parser.feed(decoder.decode() + '\n\n'); return take() },

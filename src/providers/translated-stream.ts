@@ -91,8 +91,9 @@ export async function translatedStream (
   }
 
   // Before the first output nothing is committed: every problem is an outcome the gateway can fail over on.
-  let piece = translate(tr, reader.feed(raw.first), false, opts.stopWhenFinished)
+  let piece: Piece
   try {
+    piece = translate(tr, reader.feed(raw.first), false, opts.stopWhenFinished)
     while (piece.error === undefined && piece.out === '' && !piece.done) piece = await pull()
   } catch (err) {
     raw.close()

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { encodeEvent as anthropicEvent, errorEvent, messageStream } from '../helpers/fake-anthropic.ts'
 import { completion, sseChunk } from '../helpers/fake-upstream.ts'
-import { finalError, startFaultRig, type Answer } from '../helpers/fault-rig.ts'
+import { finalError, startFaultRig, upstreamReleased, type Answer } from '../helpers/fault-rig.ts'
 import { encodeEvent as codexEvent, failedTranscript, transcript } from '../providers/responses/fake-codex.ts'
 import type { WireScript } from '../helpers/wire-script.ts'
 
@@ -126,6 +126,33 @@ t.test('the fault rig', async (t) => {
     await rig.assertAlive(t)
   })
 
+  t.test('an SSE line that never ends is cut at a bound instead of filling memory', async (t) => {
+    const lane = rig.lane()
+    const mib = 'x'.repeat(1024 * 1024)
+    rig.anthropic.reply(
+      { kind: 'wire', script: { pieces: ['event: message_start\ndata: ', ...Array.from({ length: 17 }, () => mib)], then: 'stall' } },
+      { kind: 'sse', events: messageStream({ blocks: [{ type: 'text', parts: ['from b'] }] }) },
+    )
+    const a = await lane.ask('an/claude', { stream: true })
+    t.equal(a.headers.get('x-rotor-profile'), 'an:b')
+    t.match(a.text, /from b/)
+    t.strictSame((await lane.profile('an:a')).failureCounts, { unknown: 1 })
+    await rig.assertAlive(t)
+  })
+
+  t.test('an error body that never ends is read up to its bound, then the next profile answers', async (t) => {
+    const lane = rig.lane()
+    const kib = 'e'.repeat(1024)
+    rig.scriptOpenAI((req, p) => p === 'a'
+      ? { wire: { status: 500, pieces: Array.from({ length: 80 }, () => kib), then: 'stall' } }
+      : { body: completion('from b', String(req.body.model)) })
+    const a = await lane.ask('oa/m')
+    t.equal(a.status, 200)
+    t.equal(a.headers.get('x-rotor-profile'), 'oa:b')
+    t.ok(await upstreamReleased(() => rig.openai.openResponses()), 'the endless error response was dropped')
+    await rig.assertAlive(t)
+  })
+
   t.test('a model name Node cannot put in a header never hangs the client nor holds the upstream', async (t) => {
     const lane = rig.lane()
     const streams: Array<Promise<{ finished: boolean }>> = []
@@ -147,7 +174,7 @@ t.test('the fault rig', async (t) => {
     // call), every upstream connection it opened must be released.
     const closed = await Promise.all(streams)
     t.ok(closed.every((c) => !c.finished), 'each upstream stream was cut by rotor, not left running')
-    t.equal(rig.openai.openResponses(), 0, 'no upstream response is held open')
+    t.ok(await upstreamReleased(() => rig.openai.openResponses()), 'no upstream response is held open')
     await rig.assertAlive(t)
   })
 

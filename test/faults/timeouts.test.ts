@@ -5,19 +5,10 @@
 import t from 'tap'
 import { encodeEvent as anthropicEvent, messageStream } from '../helpers/fake-anthropic.ts'
 import { completion, sseChunk, type RecordedRequest } from '../helpers/fake-upstream.ts'
-import { finalError, startFaultRig, type FaultRig } from '../helpers/fault-rig.ts'
+import { finalError, startFaultRig, upstreamReleased, type FaultRig } from '../helpers/fault-rig.ts'
 import { encodeEvent as codexEvent, transcript } from '../providers/responses/fake-codex.ts'
 
 const DEADLINE_MS = 3000
-
-/** Resolves once the fake has no open response left (bounded). */
-async function upstreamReleased (open: () => number): Promise<boolean> {
-  for (let i = 0; i < 500; i++) {
-    if (open() === 0) return true
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  return false
-}
 
 function dripChunks (n: number): string[] {
   return Array.from({ length: n }, (_, i) => sseChunk(`d${i}`))

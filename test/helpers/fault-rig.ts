@@ -195,3 +195,12 @@ export function finalError (text: string): { message: string, type: string, code
   if (last === undefined || !last.startsWith('{"error"')) return undefined
   return (JSON.parse(last) as { error: { message: string, type: string, code: string } }).error
 }
+
+/** True once a fake has no open response left; polled, bounded at 5 s. */
+export async function upstreamReleased (open: () => number): Promise<boolean> {
+  for (let i = 0; i < 500; i++) {
+    if (open() === 0) return true
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  return false
+}

@@ -111,6 +111,18 @@ async function upstreamStats(port: number): Promise<SlowStats> {
   return await res.json() as SlowStats
 }
 
+/** CPU time a process has used so far, ms (Linux /proc; utime + stime at 100 ticks/s); undefined elsewhere. */
+async function cpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
 /** Peak resident set of a process in MiB (Linux VmHWM); undefined elsewhere. */
 async function peakRssMiB(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined
@@ -175,7 +187,10 @@ async function main(): Promise<number> {
     await directAgent.close()
     const viaRotor = round(rotorOrigin, agent, body, {})
     const throughCold = summary(await phase('warm-up through rotor', s.streams, s.rampMs, viaRotor))
+    const cpuBefore = await cpuMs(rotor.child.pid)
     const through = summary(await phase('through rotor', s.streams, s.rampMs, viaRotor))
+    const cpuAfter = await cpuMs(rotor.child.pid)
+    const rotorCpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore
 
     const before = await upstreamStats(upstreamPort)
     await phase('client aborts through rotor', s.aborts, 0, () => oneStream(agent, rotorOrigin, body, {}, true))
@@ -196,6 +211,7 @@ async function main(): Promise<number> {
     out.write(`TTFB p50            straight ${ms(straight.p50)}, through rotor ${ms(through.p50)}, added ${ms(through.p50 - straight.p50)}\n`)
     out.write(`TTFB p99            straight ${ms(straight.p99)}, through rotor ${ms(through.p99)}, added ${ms(through.p99 - straight.p99)}\n`)
     out.write(`first round (cold)  p50 straight ${ms(straightCold.p50)}, through rotor ${ms(throughCold.p50)}; p99 straight ${ms(straightCold.p99)}, through rotor ${ms(throughCold.p99)} (new connections on every hop)\n`)
+    out.write(`rotor CPU           ${rotorCpuMs === undefined ? 'n/a (no /proc)' : `${rotorCpuMs} ms for the measured round (${(rotorCpuMs / s.streams).toFixed(2)} ms per stream of ${s.chunks + 3} chunks)`}\n`)
     out.write(`rotor peak RSS      ${rss === undefined ? 'n/a (no /proc)' : `${rss.toFixed(1)} MiB`}\n`)
     out.write(`client aborts       ${s.aborts} sent; upstream saw ${after.aborted - before.aborted} closed before their end; ` +
       `upstream responses still open ${after.open}; sockets at the upstream ${before.sockets} before the aborts (rotor's idle pool), ${after.sockets} after\n`)
@@ -204,7 +220,7 @@ async function main(): Promise<number> {
     out.write(`${JSON.stringify({
       soak: 'rotor', node: process.version, cpus: availableParallelism(), settings: s,
       straight, through, straightCold, throughCold, addedP50Ms: through.p50 - straight.p50, addedP99Ms: through.p99 - straight.p99,
-      peakRssMiB: rss, aborts: { sent: s.aborts, upstreamClosedBeforeEnd: after.aborted - before.aborted, upstreamStillOpen: after.open, socketsBefore: before.sockets, socketsAfter: after.sockets },
+      peakRssMiB: rss, rotorCpuMs, aborts: { sent: s.aborts, upstreamClosedBeforeEnd: after.aborted - before.aborted, upstreamStillOpen: after.open, socketsBefore: before.sockets, socketsAfter: after.sockets },
       rotorAlive,
     })}\n`)
     return rotorAlive && after.open === 0 && through.completed === s.streams ? 0 : 1

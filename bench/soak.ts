@@ -186,6 +186,8 @@ async function main(): Promise<number> {
     const straight = summary(await phase('straight at the upstream', s.streams, s.rampMs, direct))
     await directAgent.close()
     const viaRotor = round(rotorOrigin, agent, body, {})
+    // A few streams first, so the first measured round is about connections, not rotor's JIT.
+    await phase('JIT warm-up through rotor', 50, s.rampMs, viaRotor)
     const throughCold = summary(await phase('warm-up through rotor', s.streams, s.rampMs, viaRotor))
     const cpuBefore = await cpuMs(rotor.child.pid)
     const through = summary(await phase('through rotor', s.streams, s.rampMs, viaRotor))

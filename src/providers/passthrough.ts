@@ -41,13 +41,22 @@ export async function passthroughResult (raw: RawSuccess, req: AttemptRequest): 
     }
   }
   let whole: Buffer
-  try {
-    whole = await readWhole(raw, MAX_BODY)
-  } catch (err) {
+  let close = raw.close
+  if (raw.first.length === Number(raw.headers['content-length'])) {
+    // The whole body came with the headers (the common case): undici has completed the
+    // request, so the body only has its end left; let it end on its own, without waiting.
+    whole = raw.first
+    raw.body.resume()
+    close = noop
+  } else {
+    try {
+      whole = await readWhole(raw, MAX_BODY)
+    } catch (err) {
+      raw.close()
+      return transportOutcome(err, req)
+    }
     raw.close()
-    return transportOutcome(err, req)
   }
-  raw.close()
   const problem = notACompletion(whole)
   if (problem !== undefined) return { kind: 'failure', reason: 'unknown', status: raw.status, message: `upstream answered ${raw.status} ${problem}` }
   return {
@@ -58,9 +67,11 @@ export async function passthroughResult (raw: RawSuccess, req: AttemptRequest): 
     first: whole,
     rest: emptyRest,
     ttfbMs: raw.ttfbMs,
-    close: raw.close,
+    close,
   }
 }
+
+function noop (): void {}
 
 /** Why a non-stream body is no chat completion, or undefined when it is one. */
 function notACompletion (body: Buffer): string | undefined {

@@ -230,9 +230,9 @@ async function main(): Promise<number> {
     progress(`failed: ${(err as Error).message}`)
     return 1
   } finally {
-    if (!agent.closed) await agent.close()
-    if (!directAgent.closed) await directAgent.close()
+    // Children first: nothing below may leave them running.
     await Promise.all(children.map((c) => c.stop()))
+    await Promise.all([agent, directAgent].map((a) => a.closed ? undefined : a.destroy().catch(() => undefined)))
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true })
     clearTimeout(watchdog)
   }

@@ -23,6 +23,8 @@ export const DEFAULTS = {
   firstByteTimeoutMs: 60000,
   requestTimeoutMs: 600000,
   requestBodyTimeoutMs: 30000,
+  idleTimeoutMs: 120000,
+  upstreamConnections: 1024,
   redisUrl: 'redis://127.0.0.1:6379',
   redisPrefix: 'rotor:',
   billingBackoffHours: 5,
@@ -190,6 +192,8 @@ function resolveGateway (raw: RotorConfig, env: Env, overrides: LoadConfigOption
     firstByteTimeoutMs: g.firstByteTimeoutMs ?? DEFAULTS.firstByteTimeoutMs,
     requestTimeoutMs: g.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     requestBodyTimeoutMs: g.requestBodyTimeoutMs ?? DEFAULTS.requestBodyTimeoutMs,
+    idleTimeoutMs: g.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+    upstreamConnections: g.upstreamConnections ?? DEFAULTS.upstreamConnections,
   }
 }
 

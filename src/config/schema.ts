@@ -83,6 +83,8 @@ export const RotorConfigSchema = Type.Object({
     firstByteTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     requestBodyTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    upstreamConnections: Type.Optional(Type.Integer({ minimum: 1 })),
   }, { additionalProperties: false })),
   state: Type.Optional(Type.Object({
     store: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('redis')])),

@@ -74,10 +74,16 @@ export interface GatewaySettings {
   readonly clients: readonly ClientDef[]
   readonly adminKey: string | undefined
   readonly bodyLimitBytes: number
+  /** Until the upstream's headers and first body byte. */
   readonly firstByteTimeoutMs: number
+  /** Deadline for the whole response, stream included. */
   readonly requestTimeoutMs: number
   /** Time a client has to send its whole request (headers and body). */
   readonly requestBodyTimeoutMs: number
+  /** Longest silence between upstream body chunks. */
+  readonly idleTimeoutMs: number
+  /** Connections per upstream origin in the shared pool. */
+  readonly upstreamConnections: number
 }
 
 export interface LoadedConfig {

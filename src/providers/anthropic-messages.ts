@@ -3,6 +3,7 @@
 // ./translated-stream.ts does the I/O around the answer (an `error` event before the first
 // translated chunk still fails over).
 import { safeMessage } from '../routing/classify.ts'
+import type { LateError } from '../routing/types.ts'
 import { toAnthropicRequest } from './anthropic/request.ts'
 import { fromAnthropicResponse } from './anthropic/response.ts'
 import { AnthropicStreamTranslator, UpstreamStreamError } from './anthropic/stream.ts'
@@ -90,9 +91,13 @@ export function streamErrorOutcome (err: UpstreamStreamError, now?: number): Fai
   return streamErrorFailure(ERROR_STATUS[err.errorType] ?? 500, err.raw, err.errorType, err.message, now)
 }
 
+/** An upstream `error` event after output was committed, for the routing layer to classify. */
+export function lateStreamError (err: UpstreamStreamError): LateError {
+  return { kind: 'upstream', status: ERROR_STATUS[err.errorType] ?? 500, code: err.errorType, message: safeMessage(err.message), raw: err.raw }
+}
+
 function jsonResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
   return jsonCompletion(req, raw, {
-    tooLarge: 'Anthropic response body is too large',
     notJson: 'Anthropic returned a body that is not JSON',
     convert: (json) => fromAnthropicResponse(json, { created, model: req.model.id }),
   })
@@ -104,7 +109,7 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): P
     // Read on to the upstream EOF after message_stop.
     stopWhenFinished: false,
     earlyError: (err) => err instanceof UpstreamStreamError ? streamErrorOutcome(err, req.now()) : undefined,
-    lateError: (err) => err instanceof UpstreamStreamError ? new Error(safeMessage(err.message)) : undefined,
+    lateError: (err) => err instanceof UpstreamStreamError ? lateStreamError(err) : undefined,
     emptyMessage: 'Anthropic stream ended without output',
   })
 }

@@ -4,7 +4,8 @@
 // `extra.baseUrl` = the token's `endpoints.api`) and the editor headers Copilot requires
 // (providers.md §11). Provider/model `headers` from config override every default here.
 import { randomUUID } from 'node:crypto'
-import { endpoint, jsonHeaders, passthroughBody, passthroughSuccess, sendAttempt, setDefaultHeader } from './http-attempt.ts'
+import { endpoint, jsonHeaders, sendAttempt, setDefaultHeader } from './http-attempt.ts'
+import { passthroughBody, passthroughResult } from './passthrough.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 import { isRecord } from '../util/json.ts'
 
@@ -67,7 +68,7 @@ export function createGitHubCopilotAdapter (): ProviderAdapter {
         req,
       })
       if (result.kind !== 'ok') return result
-      return passthroughSuccess(result, req)
+      return passthroughResult(result, req)
     },
   }
 }

@@ -4,8 +4,9 @@
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { classifyHttp, classifyTransportError } from '../routing/classify.ts'
-import type { AttemptRequest, AttemptResult, UpstreamSuccess } from './types.ts'
-import { rewriteModel } from './rewrite-model.ts'
+import type { AttemptRequest, AttemptResult } from './types.ts'
+import { UpstreamBodyError } from './late-error.ts'
+import { DEADLINE, deadlinePassed } from './deadline.ts'
 
 const MAX_ERROR_BODY = 64 * 1024
 
@@ -45,16 +46,32 @@ export function endpoint (base: string, path: string): URL {
   return url
 }
 
+function noop (): void {}
+
+/**
+ * Marks a body so that nothing it emits can end the process: destroying an undici body
+ * before its end emits a RequestAbortedError, and a request that already completed adds no
+ * listener of its own. Readers add their own listeners; this one only keeps the emit safe.
+ */
+function guard (body: Readable): void { body.on('error', noop) }
+
+/** A transport error (no HTTP status) of this attempt → its outcome; a passed deadline is a timeout, never a client abort. */
+export function transportOutcome (err: unknown, req: AttemptRequest, firstByteTimeout = false): Exclude<AttemptResult, { kind: 'ok' }> {
+  if (deadlinePassed(req.signal)) return { kind: 'failure', reason: 'timeout', message: DEADLINE.message }
+  const headersTimeout = (err as { code?: unknown } | null)?.code === 'UND_ERR_HEADERS_TIMEOUT'
+  return classifyTransportError(err, { firstByteTimeout: firstByteTimeout || headersTimeout, clientAborted: req.signal.aborted })
+}
+
+/**
+ * One attempt. The request's own signal (client gone, or the request deadline) goes to
+ * undici as is; the first-byte limit is undici's headersTimeout, then — only when the first
+ * body chunk is not already there with the headers — one timer for what is left of it.
+ */
 export async function sendAttempt (input: HttpAttemptInput): Promise<RawAttemptResult> {
   const { req } = input
   const started = performance.now()
-  const ac = new AbortController()
-  let firstByteTimeout = false
-  const onClientAbort = (): void => { ac.abort() }
-  if (req.signal.aborted) return { kind: 'client_aborted' }
-  req.signal.addEventListener('abort', onClientAbort, { once: true })
-  const timer = setTimeout(() => { firstByteTimeout = true; ac.abort() }, req.firstByteTimeoutMs)
-  let res: Dispatcher.ResponseData | undefined
+  if (req.signal.aborted) return transportOutcome(req.signal.reason, req)
+  let res: Dispatcher.ResponseData
   try {
     res = await req.dispatcher.request({
       origin: input.url.origin,
@@ -62,44 +79,56 @@ export async function sendAttempt (input: HttpAttemptInput): Promise<RawAttemptR
       method: 'POST',
       headers: input.headers,
       body: input.body,
-      signal: ac.signal,
+      signal: req.signal,
       headersTimeout: req.firstByteTimeoutMs,
       bodyTimeout: req.idleTimeoutMs,
     })
-    const status = res.statusCode
-    if (status < 200 || status >= 300) {
-      const text = await readBounded(res.body)
-      return classifyHttp(status, res.headers, text, req.now())
-    }
-    const body = res.body
-    const first = await firstChunk(body)
-    clearTimeout(timer)
-    // Later aborts (client gone mid-stream) must still cancel the upstream.
-    const close = (): void => {
-      req.signal.removeEventListener('abort', onClientAbort)
-      if (!body.destroyed) body.destroy()
-    }
-    const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]() }
-    return { kind: 'ok', status, headers: res.headers, first: first ?? Buffer.alloc(0), rest, body, ttfbMs: performance.now() - started, close }
   } catch (err) {
-    if (res !== undefined && !res.body.destroyed) res.body.destroy()
-    return classifyTransportError(err, { firstByteTimeout, clientAborted: req.signal.aborted })
-  } finally {
-    clearTimeout(timer)
-    if (res === undefined || res.statusCode < 200 || res.statusCode >= 300) {
-      req.signal.removeEventListener('abort', onClientAbort)
+    return transportOutcome(err, req)
+  }
+  const body = res.body
+  guard(body)
+  const status = res.statusCode
+  if (status < 200 || status >= 300) {
+    try {
+      return classifyHttp(status, res.headers, await readBounded(body), req.now())
+    } catch (err) {
+      return transportOutcome(err, req)
     }
   }
+  let first: Buffer | null
+  try {
+    first = await firstChunk(body, req.firstByteTimeoutMs - (performance.now() - started))
+  } catch (err) {
+    release(body)
+    return transportOutcome(err, req, err === FIRST_BYTE_TIMEOUT)
+  }
+  const close = (): void => { release(body) }
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]() }
+  return { kind: 'ok', status, headers: res.headers, first: first ?? Buffer.alloc(0), rest, body, ttfbMs: performance.now() - started, close }
 }
+
+/** Destroys an upstream body unless it is already gone (safe any number of times). */
+function release (body: Readable): void {
+  if (!body.destroyed) body.destroy()
+}
+
+const FIRST_BYTE_TIMEOUT = new Error('first-byte timeout')
+
+function expireFirstByte (body: Readable): void { body.destroy(FIRST_BYTE_TIMEOUT) }
 
 /**
  * The first body chunk (null for an empty body), leaving the stream paused so the caller
  * can either pipe it by events or iterate it. Events rather than an async iterator: the
- * passthrough path then never pays a promise per chunk.
+ * passthrough path then never pays a promise per chunk. Bytes that came with the headers
+ * are taken at once, with no timer.
  */
-function firstChunk (body: Readable): Promise<Buffer | null> {
+function firstChunk (body: Readable, timeoutMs: number): Promise<Buffer | null> {
+  if (body.readableLength > 0) return Promise.resolve(body.read() as Buffer)
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(expireFirstByte, Math.max(1, timeoutMs), body)
     const done = (): void => {
+      clearTimeout(timer)
       body.off('data', onData)
       body.off('end', onEnd)
       body.off('error', onError)
@@ -113,12 +142,49 @@ function firstChunk (body: Readable): Promise<Buffer | null> {
   })
 }
 
-/** Reads at most MAX_ERROR_BODY bytes of an error body, then drops the rest. */
+/**
+ * The whole body of a success (its first chunk included) as one buffer, at most `max` bytes;
+ * rejects on a transport error or a body over `max`. Events, not an iterator: no promise per chunk.
+ */
+export function readWhole (raw: RawSuccess, max: number): Promise<Buffer> {
+  const { body, first } = raw
+  if (body.errored !== null) return Promise.reject(body.errored)
+  if (body.readableEnded) return Promise.resolve(first)
+  if (body.destroyed) return Promise.reject(new UpstreamBodyError('truncated', 'upstream body closed'))
+  return new Promise((resolve, reject) => {
+    const parts = [first]
+    let size = first.length
+    const done = (): void => {
+      body.off('data', onData)
+      body.off('end', onEnd)
+      body.off('error', onError)
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size > max) {
+        done()
+        reject(new UpstreamBodyError('too_large', `upstream body is larger than ${max} bytes`))
+        return
+      }
+      parts.push(chunk)
+    }
+    const onEnd = (): void => { done(); resolve(parts.length === 1 ? first : Buffer.concat(parts, size)) }
+    const onError = (err: Error): void => { done(); reject(err) }
+    body.on('data', onData)
+    body.once('end', onEnd)
+    body.once('error', onError)
+    body.resume()
+  })
+}
+
+/** Reads at most MAX_ERROR_BODY bytes of an error body; a longer one is cut there (its connection is dropped). */
 async function readBounded (body: Dispatcher.ResponseData['body']): Promise<string> {
   const parts: Buffer[] = []
   let size = 0
   for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (size < MAX_ERROR_BODY) { parts.push(chunk); size += chunk.length }
+    parts.push(chunk)
+    size += chunk.length
+    if (size >= MAX_ERROR_BODY) break
   }
   return Buffer.concat(parts).subarray(0, MAX_ERROR_BODY).toString('utf8')
 }
@@ -141,33 +207,4 @@ export function jsonHeaders (req: AttemptRequest, auth: Record<string, string>):
   Object.assign(headers, auth)
   if (req.stream) headers.accept = 'text/event-stream'
   return headers
-}
-
-/**
- * The client's body for an OpenAI-wire upstream: the raw bytes when the model id already
- * matches, the raw bytes with the model spliced in when possible, else re-serialised.
- */
-export function passthroughBody (req: AttemptRequest): Buffer | string {
-  const model = req.body.model
-  if (model === req.model.id) return req.rawBody
-  return (typeof model === 'string' ? rewriteModel(req.rawBody, model, req.model.id) : undefined) ??
-    JSON.stringify({ ...req.body, model: req.model.id })
-}
-
-/** A raw success whose bytes go to the client untouched (OpenAI-wire upstreams). */
-export function passthroughSuccess (result: RawSuccess, req: AttemptRequest): UpstreamSuccess {
-  const ct = result.headers['content-type']
-  const cl = result.headers['content-length']
-  const contentLength = typeof cl === 'string' && !req.stream ? Number(cl) : undefined
-  return {
-    kind: 'ok',
-    status: result.status,
-    contentType: typeof ct === 'string' ? ct : (req.stream ? 'text/event-stream' : 'application/json'),
-    contentLength: contentLength !== undefined && Number.isSafeInteger(contentLength) ? contentLength : undefined,
-    first: result.first,
-    rest: result.rest,
-    body: result.body,
-    ttfbMs: result.ttfbMs,
-    close: result.close,
-  }
 }

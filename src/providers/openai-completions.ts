@@ -1,6 +1,7 @@
 // OpenAI Chat Completions family (OpenAI, OpenRouter, DeepSeek, Venice, Ollama, any compatible
 // endpoint). Pure passthrough: only `model` is rewritten, the response bytes go out untouched.
-import { endpoint, jsonHeaders, passthroughBody, passthroughSuccess, sendAttempt } from './http-attempt.ts'
+import { endpoint, jsonHeaders, sendAttempt } from './http-attempt.ts'
+import { passthroughBody, passthroughResult } from './passthrough.ts'
 import { QWEN_PORTAL, addQwenHeaders, qwenBaseUrl } from './qwen-portal.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
@@ -23,7 +24,7 @@ export function createOpenAICompletionsAdapter (): ProviderAdapter {
         req,
       })
       if (result.kind !== 'ok') return result
-      return passthroughSuccess(result, req)
+      return passthroughResult(result, req)
     },
   }
 }

@@ -15,15 +15,16 @@ import { randomUUID } from 'node:crypto'
 import { codexAccountId } from '../auth/oauth/jwt.ts'
 import type { ProviderDef } from '../config/types.ts'
 import { safeMessage } from '../routing/classify.ts'
-import { endpoint, headerKey, jsonHeaders, sendAttempt, setDefaultHeader, type RawSuccess } from './http-attempt.ts'
+import type { LateError } from '../routing/types.ts'
+import { endpoint, headerKey, jsonHeaders, sendAttempt, setDefaultHeader, transportOutcome, type RawSuccess } from './http-attempt.ts'
 import { toResponsesRequest, type ResponsesFlavour } from './responses/request.ts'
 import { fromResponsesObject } from './responses/response.ts'
 import { ResponsesAggregator, ResponsesStreamTranslator, UpstreamResponsesError } from './responses/stream.ts'
 import { eventReader, type SseEvent } from './sse.ts'
 import {
-  completionSuccess, jsonCompletion, MAX_BODY, streamErrorFailure, transportOutcome, translatedStream, unknownFailure,
-  wantsUsage, type Failure,
+  completionSuccess, jsonCompletion, MAX_BODY, streamErrorFailure, translatedStream, unknownFailure, wantsUsage, type Failure,
 } from './translated-stream.ts'
+import { UpstreamBodyError } from './late-error.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
 /** Headers the Codex backend expects besides auth and the account id (providers.md §2). */
@@ -105,10 +106,14 @@ export function streamErrorOutcome (err: UpstreamResponsesError, now?: number): 
   return streamErrorFailure(err.status, err.raw, err.code, err.message, now)
 }
 
+/** A `response.failed`/`error` event after output was committed, for the routing layer to classify. */
+export function lateStreamError (err: UpstreamResponsesError): LateError {
+  return { kind: 'upstream', status: err.status, code: err.code, message: `upstream ${err.code}: ${safeMessage(err.message)}`, raw: err.raw }
+}
+
 /** Plain OpenAI, non-stream: one JSON `response` object. */
 function jsonResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
   return jsonCompletion(req, raw, {
-    tooLarge: 'Responses API answer is too large',
     notJson: 'Responses API returned a body that is not JSON',
     convert: (json) => fromResponsesObject(json, { created, model: req.model.id }),
   })
@@ -125,7 +130,7 @@ async function aggregateResult (req: AttemptRequest, raw: RawSuccess, created: n
     for await (const chunk of raw.rest) {
       if (agg.done) break
       size += chunk.length
-      if (size > MAX_BODY) throw new Error('Responses stream is too large')
+      if (size > MAX_BODY) throw new UpstreamBodyError('too_large', 'Responses stream is too large')
       feed(reader.feed(chunk))
     }
     if (!agg.done) feed(reader.end())
@@ -133,7 +138,7 @@ async function aggregateResult (req: AttemptRequest, raw: RawSuccess, created: n
     raw.close()
     // Nothing reached the client yet: every failure can still fail over.
     if (err instanceof UpstreamResponsesError) return streamErrorOutcome(err, req.now())
-    if (err instanceof Error && err.message.startsWith('Responses stream')) return unknownFailure(raw, err, '')
+    if (err instanceof UpstreamBodyError) return unknownFailure(raw, err, '')
     return transportOutcome(err, req)
   }
   raw.close()
@@ -147,7 +152,7 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): P
     // Nothing useful follows response.completed.
     stopWhenFinished: true,
     earlyError: (err) => err instanceof UpstreamResponsesError ? streamErrorOutcome(err, req.now()) : undefined,
-    lateError: (err) => err instanceof UpstreamResponsesError ? new Error(`upstream ${err.code}: ${safeMessage(err.message)}`) : undefined,
+    lateError: (err) => err instanceof UpstreamResponsesError ? lateStreamError(err) : undefined,
     emptyMessage: 'Responses stream ended without output',
   })
 }

@@ -3,9 +3,11 @@
 // until the first OpenAI-shaped chunk exists (an upstream error event before that still fails
 // over), then handed over as a pull-based iterator; non-streaming, the bounded JSON body is
 // read and converted into one chat.completion.
-import { classifyHttp, classifyTransportError, safeMessage } from '../routing/classify.ts'
+import { classifyHttp, safeMessage } from '../routing/classify.ts'
+import type { LateError } from '../routing/types.ts'
 import type { CompletionResult } from './chat-output.ts'
-import type { RawSuccess } from './http-attempt.ts'
+import { readWhole, transportOutcome, type RawSuccess } from './http-attempt.ts'
+import { LateStreamError, lateErrorOf } from './late-error.ts'
 import { eventReader, type SseEvent } from './sse.ts'
 import type { AttemptRequest, AttemptResult } from './types.ts'
 
@@ -29,8 +31,8 @@ export interface TranslatedStreamOptions {
   readonly stopWhenFinished: boolean
   /** An upstream error event before any output → the outcome to fail over on; undefined for any other error. */
   readonly earlyError: (err: unknown) => Failure | undefined
-  /** An upstream error event after output was committed → the error that ends the client stream; undefined for any other error. */
-  readonly lateError: (err: unknown) => Error | undefined
+  /** An upstream error event after output was committed → what ended the client stream; undefined for any other error. */
+  readonly lateError: (err: unknown) => LateError | undefined
   /** Failure message when the upstream ends without any output (and without an error). */
   readonly emptyMessage: string
 }
@@ -43,10 +45,6 @@ export const emptyRest: AsyncIterable<Buffer> = {
 export function wantsUsage (body: Readonly<Record<string, unknown>>): boolean {
   const so = body.stream_options
   return typeof so === 'object' && so !== null && (so as Record<string, unknown>).include_usage === true
-}
-
-export function transportOutcome (err: unknown, req: AttemptRequest): Failure {
-  return classifyTransportError(err, { firstByteTimeout: false, clientAborted: req.signal.aborted })
 }
 
 export function unknownFailure (raw: RawSuccess, err: unknown, fallback: string): Failure {
@@ -93,8 +91,9 @@ export async function translatedStream (
   }
 
   // Before the first output nothing is committed: every problem is an outcome the gateway can fail over on.
-  let piece = translate(tr, reader.feed(raw.first), false, opts.stopWhenFinished)
+  let piece: Piece
   try {
+    piece = translate(tr, reader.feed(raw.first), false, opts.stopWhenFinished)
     while (piece.error === undefined && piece.out === '' && !piece.done) piece = await pull()
   } catch (err) {
     raw.close()
@@ -113,7 +112,7 @@ export async function translatedStream (
           const p = await pull()
           if (p.out !== '') yield Buffer.from(p.out)
           // After commit an upstream error ends the stream; the gateway sends it as the SSE error event.
-          if (p.error !== undefined) throw opts.lateError(p.error) ?? p.error
+          if (p.error !== undefined) throw new LateStreamError(opts.lateError(p.error) ?? lateErrorOf(p.error))
           if (p.done) return
         }
       })()
@@ -143,8 +142,6 @@ export function completionSuccess (raw: RawSuccess, result: CompletionResult): A
 }
 
 export interface JsonCompletionOptions {
-  /** Error message when the body exceeds MAX_BODY. */
-  readonly tooLarge: string
   /** Failure message when the body is not JSON. */
   readonly notJson: string
   /** The upstream's JSON answer → a chat.completion. */
@@ -153,21 +150,16 @@ export interface JsonCompletionOptions {
 
 /** A non-stream answer: the whole upstream body (at most MAX_BODY bytes) as JSON, converted; the upstream is closed either way. */
 export async function jsonCompletion (req: AttemptRequest, raw: RawSuccess, opts: JsonCompletionOptions): Promise<AttemptResult> {
-  const parts: Buffer[] = [raw.first]
-  let size = raw.first.length
+  let whole: Buffer
   try {
-    for await (const chunk of raw.rest) {
-      size += chunk.length
-      if (size > MAX_BODY) throw new Error(opts.tooLarge)
-      parts.push(chunk)
-    }
+    whole = await readWhole(raw, MAX_BODY)
   } catch (err) {
     raw.close()
     return transportOutcome(err, req)
   }
   raw.close()
   let json: unknown
-  try { json = JSON.parse(Buffer.concat(parts).toString('utf8')) } catch {
+  try { json = JSON.parse(whole.toString('utf8')) } catch {
     return { kind: 'failure', reason: 'unknown', status: raw.status, message: opts.notJson }
   }
   return completionSuccess(raw, opts.convert(json))

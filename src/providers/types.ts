@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { ModelDef, ProviderDef } from '../config/types.ts'
-import type { Outcome } from '../routing/types.ts'
+import type { LateError, Outcome } from '../routing/types.ts'
 
 /** The secret an attempt authenticates with, already resolved (never logged). */
 export interface AttemptCredential {
@@ -26,6 +26,7 @@ export interface AttemptRequest {
   /** The client's raw body bytes, for pure passthrough when nothing must change. */
   readonly rawBody: Buffer
   readonly stream: boolean
+  /** Aborted when the client goes away, or with DEADLINE (./deadline.ts) when the request's time is up. */
   readonly signal: AbortSignal
   /** Upstream must send headers and its first body bytes within this. */
   readonly firstByteTimeoutMs: number
@@ -53,11 +54,22 @@ export interface UpstreamSuccess {
    * it out.
    */
   readonly body?: Readable
+  /**
+   * Passthrough SSE only: judges the end of the stream from its last bytes once the upstream
+   * closed it (a missing [DONE] is added; a stream cut short fails), so the hot path never
+   * parses a chunk.
+   */
+  readonly sseEnd?: (tail: string) => SseEnd
   /** Upstream time to first byte, ms. */
   readonly ttfbMs: number
   /** Release the upstream (destroy the body) — always safe to call. */
   readonly close: () => void
 }
+
+/** How a passthrough SSE body ended: properly (maybe with bytes to add), or not. */
+export type SseEnd =
+  | { readonly kind: 'ok', readonly append?: string }
+  | { readonly kind: 'failed', readonly error: LateError }
 
 export type AttemptResult = UpstreamSuccess | Exclude<Outcome, { kind: 'ok' }>
 

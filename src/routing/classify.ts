@@ -1,6 +1,6 @@
 // Upstream response / transport error → Outcome, and Outcome → Decision (DESIGN §5 table,
 // providers.md §13). Pure: status, headers and body text in; no I/O.
-import type { Decision, Outcome } from './types.ts'
+import type { Decision, LateError, LateVerdict, Outcome } from './types.ts'
 import { isRecord } from '../util/json.ts'
 
 export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
@@ -230,6 +230,35 @@ export function decide (outcome: Outcome): Decision {
     default: {
       const never: never = outcome
       throw new Error(`unknown outcome ${JSON.stringify(never)}`)
+    }
+  }
+}
+
+/**
+ * A failure after the response was committed → what to record against the profile. An
+ * in-stream upstream error is classified like the HTTP error its type stands for (an
+ * overloaded_error cools the model like a 529); a broken or silent stream cools the profile
+ * like a 5xx or a timeout; rotor's own deadline says nothing about the upstream's health.
+ */
+export function classifyLateError (late: LateError, now?: number): LateVerdict {
+  switch (late.kind) {
+    case 'upstream': {
+      const outcome = classifyHttp(late.status, {}, late.raw ?? '', now)
+      const { scope } = decide(outcome)
+      if (outcome.kind !== 'failure') return { reason: 'format', scope }
+      return outcome.retryAfterMs === undefined
+        ? { reason: outcome.reason, scope }
+        : { reason: outcome.reason, scope, retryAfterMs: outcome.retryAfterMs }
+    }
+    case 'idle_timeout': return { reason: 'timeout', scope: 'profile' }
+    case 'deadline': return { reason: 'timeout', scope: 'none' }
+    case 'truncated':
+    case 'malformed':
+    case 'transport':
+      return { reason: 'unknown', scope: 'profile' }
+    default: {
+      const never: never = late
+      throw new Error(`unknown late error ${JSON.stringify(never)}`)
     }
   }
 }

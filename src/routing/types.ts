@@ -47,3 +47,35 @@ export interface RequestPlan {
 }
 
 export type Clock = () => number
+
+/**
+ * Why a response failed after its first byte reached the client (the stream cannot fail over
+ * any more). Readers and adapters report it; routing classifies it (classifyLateError).
+ */
+export type LateError =
+  /** The upstream reported an error inside the stream: the HTTP status its type stands for, its own code. */
+  | {
+      readonly kind: 'upstream'
+      readonly status: number
+      readonly code: string
+      readonly message: string
+      /** The error's JSON text, for wait hints (resets_in_seconds …). */
+      readonly raw?: string
+    }
+  /** The stream ended without a proper end (no finish reason, no [DONE]). */
+  | { readonly kind: 'truncated', readonly message: string }
+  /** Bytes that cannot be read as the upstream's wire format. */
+  | { readonly kind: 'malformed', readonly message: string }
+  /** The upstream fell silent for longer than gateway.idleTimeoutMs. */
+  | { readonly kind: 'idle_timeout', readonly message: string }
+  /** gateway.requestTimeoutMs ran out: rotor cut the response. */
+  | { readonly kind: 'deadline', readonly message: string }
+  /** The connection failed (reset, socket error). */
+  | { readonly kind: 'transport', readonly message: string }
+
+/** What a late error means for the profile that served it. */
+export interface LateVerdict {
+  readonly reason: Reason
+  readonly scope: CooldownScope
+  readonly retryAfterMs?: number
+}

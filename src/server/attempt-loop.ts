@@ -4,7 +4,8 @@
 // caller commits it to the client. Upstream text enters through upstream-text.ts (scrubbed).
 import type { Profile, UsageStats } from '../auth/types.ts'
 import type { ModelDef, ProviderDef } from '../config/types.ts'
-import { InvalidRequestError, UpstreamClientError, type RotorError } from '../errors.ts'
+import { InvalidRequestError, UpstreamClientError, UpstreamTimeoutError, type RotorError } from '../errors.ts'
+import { deadlinePassed } from '../providers/deadline.ts'
 import type { AttemptResult, UpstreamSuccess } from '../providers/types.ts'
 import { availability } from '../routing/cooldown-policy.ts'
 import { decide } from '../routing/classify.ts'
@@ -145,7 +146,7 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         stream: req.stream,
         signal: req.signal,
         firstByteTimeoutMs: config.gateway.firstByteTimeoutMs,
-        idleTimeoutMs: config.gateway.requestTimeoutMs,
+        idleTimeoutMs: config.gateway.idleTimeoutMs,
         dispatcher: runtime.dispatcher,
         now,
       }), secrets, c.secret)
@@ -167,6 +168,12 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
         return { response: result, entry, model, profileId: profile.id, attempts: attempts.length + 1, upstreamMs, failures: attempts }
       }
       upstreamMs += performance.now() - started
+      // rotor's own deadline cut the attempt: no cooldown (it says nothing about the upstream), no next candidate.
+      if (deadlinePassed(req.signal)) {
+        const outcome = result.kind === 'client_aborted' ? { kind: 'failure' as const, reason: 'timeout' as const, message: 'request deadline exceeded' } : result
+        attempts.push({ ref: entry.ref, profileId: profile.id, outcome, durationMs: performance.now() - started })
+        throw deadlineFailure(config.gateway.requestTimeoutMs, attempts, upstreamMs)
+      }
       if (result.kind === 'client_aborted') throw new ClientAbortedError('client went away')
       const decision = decide(result)
       let until: number | undefined
@@ -196,6 +203,10 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
 function blockedUntil (stats: UsageStats, model: string, now: number): number | undefined {
   const a = availability(stats, model, now)
   return a.state === 'cooling' ? a.until : undefined
+}
+
+function deadlineFailure (ms: number, attempts: readonly AttemptRecord[], upstreamMs: number): ChatFailure {
+  return new ChatFailure(new UpstreamTimeoutError(`No complete answer within the request timeout of ${ms} ms`), attempts, upstreamMs)
 }
 
 function isTokenRejection (r: AttemptResult): r is Extract<AttemptResult, { kind: 'failure' }> {

@@ -89,7 +89,10 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
     watch: opts.watch === true,
     onReload: (next) => {
       if (next.state.store !== runtime.config.state.store) log.warn('state.store changed; restart the gateway to switch stores')
-      runtime = buildRuntime(next, { adapters, credentials, env, log, dispatcher: runtime.dispatcher, resolver, secrets })
+      const previous = runtime.dispatcher
+      runtime = buildRuntime(next, { adapters, credentials, env, log, dispatcher: previous, resolver, secrets })
+      // A new pool size: the old pool finishes its in-flight requests, then closes.
+      if (runtime.dispatcher !== previous) void previous.close().catch((err: unknown) => { log.warn({ err }, 'closing the old upstream pool failed') })
       void resolver.syncExternal(next.agents.keys())
       writeModelsJsonSafe(next, log)
       log.info({ path: next.path }, 'config reloaded')

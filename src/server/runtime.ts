@@ -31,7 +31,10 @@ export interface RuntimeDeps {
   readonly credentials: CredentialsDirectory
   readonly env: NodeJS.ProcessEnv
   readonly log: Logger
-  /** Reuse the previous snapshot's connection pools across reloads. */
+  /**
+   * The previous snapshot's connection pool: kept across a reload unless
+   * gateway.upstreamConnections changed (then the caller closes the old one).
+   */
   readonly dispatcher?: Dispatcher
   /** The gateway's resolver; a host-local one (file lock) when omitted. */
   readonly resolver?: CredentialResolver
@@ -39,13 +42,26 @@ export interface RuntimeDeps {
   readonly secrets?: SecretRegistry
 }
 
-export function createDispatcher (): Dispatcher {
-  return new Agent({
+/** The pool size each dispatcher was built with, so a reload can tell whether to keep it. */
+const poolSizes = new WeakMap<Dispatcher, number>()
+
+/** The shared upstream pool: `connections` per origin (gateway.upstreamConnections). */
+export function createDispatcher (connections: number): Dispatcher {
+  const agent = new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
-    connections: 256,
+    connections,
     pipelining: 1,
   })
+  poolSizes.set(agent, connections)
+  return agent
+}
+
+/** The previous snapshot's pool while its size still fits the config, else a new one. */
+function dispatcherFor (config: LoadedConfig, previous: Dispatcher | undefined): Dispatcher {
+  const size = config.gateway.upstreamConnections
+  if (previous !== undefined && poolSizes.get(previous) === size) return previous
+  return createDispatcher(size)
 }
 
 export function buildRuntime (config: LoadedConfig, deps: RuntimeDeps): Runtime {
@@ -62,7 +78,7 @@ export function buildRuntime (config: LoadedConfig, deps: RuntimeDeps): Runtime 
     config,
     clients: createClientAuthenticator(config.gateway.clients),
     adapters: deps.adapters,
-    dispatcher: deps.dispatcher ?? createDispatcher(),
+    dispatcher: dispatcherFor(config, deps.dispatcher),
     credentials: deps.credentials,
     resolver: deps.resolver ?? createCredentialResolver({
       credentials: (agent) => deps.credentials.file(agent),

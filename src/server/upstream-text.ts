@@ -5,7 +5,9 @@
 // downstream are clean. A success costs nothing: nothing is scanned, and a passthrough body is
 // not wrapped (its errors are undici's own transport errors, which carry no upstream text).
 import type { SecretRegistry } from '../auth/secret-registry.ts'
+import { LateStreamError } from '../providers/late-error.ts'
 import type { AttemptResult, UpstreamSuccess } from '../providers/types.ts'
+import type { LateError } from '../routing/types.ts'
 
 /**
  * An attempt's result with its text scrubbed. `sent` is the credential the attempt used: it is
@@ -35,6 +37,8 @@ export function credentialFailure (message: string, secrets: SecretRegistry): At
 function scrubLateErrors (res: UpstreamSuccess, secrets: SecretRegistry): UpstreamSuccess {
   const inner = res.rest
   const scrubbed = (err: unknown): never => {
+    // The writer reads a late error's structured fields, not its message: scrub those.
+    if (err instanceof LateStreamError) throw new LateStreamError(scrubLate(err.late, secrets))
     if (err instanceof Error) {
       err.message = secrets.scrub(err.message)
       if (err.stack !== undefined) err.stack = secrets.scrub(err.stack)
@@ -52,4 +56,10 @@ function scrubLateErrors (res: UpstreamSuccess, secrets: SecretRegistry): Upstre
     },
   }
   return { ...res, rest }
+}
+
+function scrubLate (late: LateError, secrets: SecretRegistry): LateError {
+  const message = secrets.scrub(late.message)
+  if (late.kind !== 'upstream') return { ...late, message }
+  return late.raw === undefined ? { ...late, message } : { ...late, message, raw: secrets.scrub(late.raw) }
 }

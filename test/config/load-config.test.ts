@@ -19,10 +19,21 @@ t.test('the packaged example loads with an empty environment and resolves gpt to
     host: '127.0.0.1', port: 8808, authNone: false, clients: [], adminKey: undefined,
     bodyLimitBytes: 10485760, firstByteTimeoutMs: 60000, requestTimeoutMs: 600000,
     requestBodyTimeoutMs: 30000,
+    idleTimeoutMs: 120000, upstreamConnections: 1024,
   })
   t.same(cfg.state, { store: 'memory', redisUrl: 'redis://127.0.0.1:6379', prefix: 'rotor:' })
   t.ok(cfg.catalog.providers.get('openai')?.models.has('gpt-5.2'))
   t.ok(EXAMPLE_CONFIG_PATH.endsWith(join('config', 'rotor.example.json5')))
+})
+
+t.test('the timeout and pool keys are read from gateway', async (t) => {
+  const home = t.testdir({
+    'rotor.json': '{ gateway: { firstByteTimeoutMs: 1000, requestTimeoutMs: 5000, idleTimeoutMs: 2000, upstreamConnections: 8 } }',
+  })
+  const g = loadConfig({ env: {}, home }).gateway
+  t.strictSame([g.firstByteTimeoutMs, g.requestTimeoutMs, g.idleTimeoutMs, g.upstreamConnections], [1000, 5000, 2000, 8])
+  const bad = t.testdir({ 'rotor.json': '{ gateway: { upstreamConnections: 0 } }' })
+  t.throws(() => loadConfig({ env: {}, home: bad }), /upstreamConnections/)
 })
 
 t.test('a JSON5 file loads with comments, trailing commas and ${VAR}', async (t) => {

@@ -5,12 +5,15 @@
 // Anthropic's and is recorded in `violations`, so tests can assert there were none.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { playWire, type WireScript } from './wire-script.ts'
 
 export const CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude."
 
 export interface SseEvent { readonly event: string, readonly data: unknown }
 
 export type FakeReply =
+  /** Hostile behaviour: drip, stall, reset at a byte, raw bytes (see wire-script.ts). */
+  | { readonly kind: 'wire', readonly script: WireScript }
   | { readonly kind: 'json', readonly status?: number, readonly headers?: Record<string, string>, readonly body: unknown }
   | {
       readonly kind: 'sse'
@@ -37,6 +40,8 @@ export interface FakeAnthropic {
   readonly baseUrl: string
   readonly requests: RecordedRequest[]
   readonly violations: string[]
+  /** Responses not yet closed (a hung-up client's request no longer counts). */
+  openResponses (): number
   /** Queue replies, used in order by the next requests. */
   reply: (...replies: FakeReply[]) => void
   close: () => Promise<void>
@@ -58,7 +63,10 @@ export async function startFakeAnthropic (opts: FakeAnthropicOptions = {}): Prom
   const violations: string[] = []
   const queue: FakeReply[] = []
 
+  let open = 0
   const server = createServer((req, res) => {
+    open++
+    res.once('close', () => { open-- })
     const parts: Buffer[] = []
     req.on('data', (c: Buffer) => parts.push(c))
     req.on('end', () => {
@@ -78,6 +86,7 @@ export async function startFakeAnthropic (opts: FakeAnthropicOptions = {}): Prom
       }
       const next = queue.shift()
       if (next === undefined) return sendJson(res, 500, errorBody('api_error', 'fake-anthropic: no scripted reply'))
+      if (next.kind === 'wire') return void playWire(res, next.script)
       if (next.kind === 'json') return sendJson(res, next.status ?? 200, next.body, next.headers)
       void sendSse(res, next)
     })
@@ -88,6 +97,7 @@ export async function startFakeAnthropic (opts: FakeAnthropicOptions = {}): Prom
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     violations,
+    openResponses: () => open,
     reply: (...replies) => { queue.push(...replies) },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections()

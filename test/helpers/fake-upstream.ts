@@ -2,6 +2,7 @@
 // entry (or a handler), and recorded so tests can assert which credential it carried.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { playWire, type WireScript } from './wire-script.ts'
 
 export interface RecordedRequest {
   readonly method: string
@@ -9,6 +10,8 @@ export interface RecordedRequest {
   readonly headers: IncomingMessage['headers']
   readonly raw: string
   readonly body: Record<string, unknown>
+  /** Settles when the response closes: `finished` false when the connection went before the end (rotor hung up). */
+  readonly closed: Promise<{ readonly finished: boolean }>
 }
 
 export interface Scripted {
@@ -22,6 +25,8 @@ export interface Scripted {
   destroyAfter?: number
   /** Never answer (first-byte timeout). */
   hang?: boolean
+  /** Hostile behaviour (drip, stall, reset at a byte, raw bytes); replaces the fields above. */
+  wire?: WireScript
 }
 
 export type Handler = (req: RecordedRequest, index: number) => Scripted | Promise<Scripted>
@@ -30,6 +35,10 @@ export interface FakeUpstream {
   readonly url: string
   readonly port: number
   readonly requests: RecordedRequest[]
+  /** Responses not yet closed (a hung-up client's request no longer counts). */
+  openResponses (): number
+  /** Connected sockets, idle keep-alive ones included. */
+  openSockets (): number
   close (): Promise<void>
 }
 
@@ -51,6 +60,7 @@ export function errorJson (status: number, message: string, code?: string, type 
 
 export async function startFakeUpstream (handler: Handler): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = []
+  let open = 0
   const sockets = new Set<import('node:net').Socket>()
   const server = createServer((req, res) => { void serve(req, res) })
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
@@ -61,10 +71,18 @@ export async function startFakeUpstream (handler: Handler): Promise<FakeUpstream
     const raw = Buffer.concat(parts).toString('utf8')
     let body: Record<string, unknown> = {}
     try { body = JSON.parse(raw) as Record<string, unknown> } catch { /* recorded raw */ }
-    const rec: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, raw, body }
+    open++
+    const closed = new Promise<{ finished: boolean }>((resolve) => {
+      res.once('close', () => { open--; resolve({ finished: res.writableFinished }) })
+    })
+    const rec: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, raw, body, closed }
     const index = requests.push(rec) - 1
     const s = await handler(rec, index)
     if (s.hang === true) return
+    if (s.wire !== undefined) {
+      const type = body.stream === true ? 'text/event-stream' : 'application/json'
+      return playWire(res, { ...s.wire, headers: { 'content-type': type, ...s.wire.headers } })
+    }
     const status = s.status ?? 200
     if (s.chunks !== undefined) {
       res.writeHead(status, { 'content-type': 'text/event-stream', ...s.headers })
@@ -98,6 +116,8 @@ export async function startFakeUpstream (handler: Handler): Promise<FakeUpstream
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    openResponses: () => open,
+    openSockets: () => sockets.size,
     async close () {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))

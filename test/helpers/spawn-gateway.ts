@@ -10,6 +10,8 @@ export interface SpawnedGateway {
   readonly port: number
   readonly url: string
   readonly stdout: string[]
+  /** Everything the process wrote to stderr so far (a crash's stack trace lands here). */
+  stderr (): string
   stop (): Promise<void>
 }
 
@@ -33,7 +35,7 @@ export function spawnGateway (args: string[], env: NodeJS.ProcessEnv, timeoutMs 
             clearTimeout(timer)
             const port = j.port
             resolve({
-              child, port, url: `http://127.0.0.1:${port}`, stdout,
+              child, port, url: `http://127.0.0.1:${port}`, stdout, stderr: () => stderr,
               stop: () => new Promise((res) => {
                 if (child.exitCode !== null) { res(); return }
                 child.once('exit', () => res())

@@ -16,6 +16,7 @@
 //   error                       → throws UpstreamStreamError
 import { isRecord } from '../../util/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
+import { UpstreamBodyError } from '../late-error.ts'
 import { parseEvent } from '../sse.ts'
 import { emptyUsage, finishReason, mergeUsage, openAIUsage } from './response.ts'
 
@@ -103,7 +104,7 @@ export class AnthropicStreamTranslator {
     if (this.#finished) return ''
     // message_delta carried the finish reason: only message_stop is missing, nothing is lost.
     if (this.#finishSent) return this.#close()
-    throw new Error('Anthropic stream ended before message_stop')
+    throw new UpstreamBodyError('truncated', 'Anthropic stream ended before message_stop')
   }
 
   #close (): string {

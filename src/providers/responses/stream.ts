@@ -18,6 +18,7 @@
 //   created, in_progress, other events       → nothing
 import { isRecord } from '../../util/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
+import { UpstreamBodyError } from '../late-error.ts'
 import { parseEvent } from '../sse.ts'
 import { finishReason, openAIUsage } from './response.ts'
 
@@ -140,7 +141,7 @@ export class ResponsesStreamTranslator {
   /** Upstream EOF. Throws when the stream was cut short of response.completed. */
   end (): string {
     if (this.#finished) return ''
-    throw new Error('Responses stream ended before response.completed')
+    throw new UpstreamBodyError('truncated', 'Responses stream ended before response.completed')
   }
 
   #close (response: Record<string, unknown>): string {
@@ -247,7 +248,7 @@ export class ResponsesAggregator {
 
   /** The final response object; throws when the stream never completed. */
   result (): Record<string, unknown> {
-    if (this.#final === undefined) throw new Error('Responses stream ended before response.completed')
+    if (this.#final === undefined) throw new UpstreamBodyError('truncated', 'Responses stream ended before response.completed')
     return this.#final
   }
 }

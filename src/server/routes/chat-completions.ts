@@ -12,6 +12,8 @@ import { runChat, ChatFailure, ClientAbortedError, type ChatSuccess } from '../a
 import { errorBody, toRotorError } from '../error-reply.ts'
 import { headerValue } from '../header-value.ts'
 import { writeUpstream, type StreamEnd } from '../response-writer.ts'
+import { startDeadline } from '../../providers/deadline.ts'
+import { classifyLateError } from '../../routing/classify.ts'
 import type { Runtime } from '../runtime.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 
@@ -35,7 +37,9 @@ export function chatCompletionsRoute (app: FastifyInstance, deps: ChatRouteDeps)
     const runtime = deps.runtime()
     const body = request.body as Record<string, unknown>
     const stream = body.stream === true
+    // One signal for the whole request: the client going away, or the deadline (one timer).
     const ac = new AbortController()
+    const deadline = startDeadline(ac, runtime.config.gateway.requestTimeoutMs)
     const onClose = (): void => { if (!reply.raw.writableFinished) ac.abort() }
     reply.raw.once('close', onClose)
     const session = request.headers['x-rotor-session']
@@ -51,6 +55,7 @@ export function chatCompletionsRoute (app: FastifyInstance, deps: ChatRouteDeps)
         signal: ac.signal,
       })
     } catch (err) {
+      clearTimeout(deadline)
       reply.raw.off('close', onClose)
       return sendFailure(request, reply, deps, err, requested)
     }
@@ -70,6 +75,7 @@ export function chatCompletionsRoute (app: FastifyInstance, deps: ChatRouteDeps)
     }
     reply.hijack()
     const end = await writeUpstream(reply.raw, result.response, headers, stream)
+    clearTimeout(deadline)
     reply.raw.off('close', onClose)
     await settle(deps, request, result, end)
     logSuccess(request, deps, requested, result, end, overheadMs)
@@ -81,17 +87,24 @@ async function settle (deps: ChatRouteDeps, request: FastifyRequest, result: Cha
   const agent = request.identity.agent
   const runtime = deps.runtime()
   try {
-    if (end.kind === 'upstream_error') {
-      const limited = /overload|rate.?limit/i.test(end.message)
-      await deps.store.recordFailure(agent, result.profileId, {
-        provider: result.entry.provider, model: result.entry.model,
-        reason: limited ? 'rate_limit' : 'unknown',
-        scope: limited ? 'model' : 'profile',
-        now: deps.now(), policy: runtime.config.auth.cooldowns,
-      })
-      return
+    switch (end.kind) {
+      case 'upstream_error': {
+        const verdict = classifyLateError(end.error, deps.now())
+        if (verdict.scope === 'none') return
+        await deps.store.recordFailure(agent, result.profileId, {
+          provider: result.entry.provider, model: result.entry.model,
+          reason: verdict.reason, scope: verdict.scope, retryAfterMs: verdict.retryAfterMs,
+          now: deps.now(), policy: runtime.config.auth.cooldowns,
+        })
+        return
+      }
+      // rotor's own failure says nothing about the upstream.
+      case 'write_failed': return
+      case 'complete':
+      case 'client_aborted':
+        await deps.store.recordSuccess(agent, result.profileId, result.entry.provider, result.entry.model, deps.now())
+        return
     }
-    await deps.store.recordSuccess(agent, result.profileId, result.entry.provider, result.entry.model, deps.now())
   } catch (err) {
     deps.log.warn({ err, reqId: request.id }, 'state update failed')
   }
@@ -146,6 +159,7 @@ function logSuccess (request: FastifyRequest, deps: ChatRouteDeps, requested: st
     attempts: result.attempts,
     status,
     stream: end.kind,
+    error: end.kind === 'upstream_error' || end.kind === 'write_failed' ? end.message : undefined,
     durationMs: Math.round((performance.now() - request.t0) * 1000) / 1000,
     ttfbMs: Math.round(result.response.ttfbMs * 1000) / 1000,
     overheadMs: Math.round(overheadMs * 1000) / 1000,

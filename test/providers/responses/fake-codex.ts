@@ -4,10 +4,13 @@
 // JSON/error bodies. A request that breaks a rule gets a 400 and lands in `violations`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { playWire, type WireScript } from '../../helpers/wire-script.ts'
 
 export interface SseEvent { readonly event: string, readonly data: Record<string, unknown> }
 
 export type FakeReply =
+  /** Hostile behaviour: drip, stall, reset at a byte, raw bytes (see wire-script.ts). */
+  | { readonly kind: 'wire', readonly script: WireScript }
   | { readonly kind: 'json', readonly status?: number, readonly headers?: Record<string, string>, readonly body: unknown }
   | {
       readonly kind: 'sse'
@@ -35,6 +38,8 @@ export interface FakeCodex {
   readonly origin: string
   readonly requests: RecordedRequest[]
   readonly violations: string[]
+  /** Responses not yet closed (a hung-up client's request no longer counts). */
+  openResponses (): number
   reply (...replies: FakeReply[]): void
   close (): Promise<void>
 }
@@ -57,7 +62,10 @@ export async function startFakeCodex (opts: FakeCodexOptions): Promise<FakeCodex
   const flavour = opts.flavour ?? 'codex'
   const path = opts.path ?? (flavour === 'codex' ? '/backend-api/codex/responses' : '/v1/responses')
 
+  let open = 0
   const server = createServer((req, res) => {
+    open++
+    res.once('close', () => { open-- })
     const parts: Buffer[] = []
     req.on('data', (c: Buffer) => parts.push(c))
     req.on('end', () => {
@@ -79,6 +87,7 @@ export async function startFakeCodex (opts: FakeCodexOptions): Promise<FakeCodex
       }
       const next = queue.shift()
       if (next === undefined) return sendJson(res, 500, { error: { message: 'fake-codex: no scripted reply', type: 'server_error' } })
+      if (next.kind === 'wire') return void playWire(res, next.script)
       if (next.kind === 'json') return sendJson(res, next.status ?? 200, next.body, next.headers)
       void sendSse(res, next)
     })
@@ -91,6 +100,7 @@ export async function startFakeCodex (opts: FakeCodexOptions): Promise<FakeCodex
     origin,
     requests,
     violations,
+    openResponses: () => open,
     reply: (...r) => { queue.push(...r) },
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
   }

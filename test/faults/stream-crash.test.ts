@@ -154,12 +154,14 @@ t.test('the fault rig', async (t) => {
   })
 
   t.test('a model name Node cannot put in a header never hangs the client nor holds the upstream', async (t) => {
+    // The name is legal for upstreams; rotor serves it and percent-encodes the header value
+    // (the writer's own failure path is covered in test/server/response-writer.test.ts).
     const lane = rig.lane()
     const streams: Array<Promise<{ finished: boolean }>> = []
     rig.scriptOpenAI((req) => {
       if (req.body.stream !== true) return { body: completion('whole', String(req.body.model)) }
       streams.push(req.closed)
-      return { wire: { pieces: dripChunks(100), intervalMs: 100 } }
+      return { wire: { pieces: [...dripChunks(3), ...openaiText.slice(2)], intervalMs: 5 } }
     })
     for (let i = 0; i < 20; i++) {
       const res = await fetch(`${rig.gw.url}/v1/chat/completions`, {
@@ -168,12 +170,12 @@ t.test('the fault rig', async (t) => {
         body: JSON.stringify({ model: 'oa/\u6a21\u578b', stream: i % 2 === 0, messages: [{ role: 'user', content: 'hi' }] }),
       })
       const text = await res.text()
-      if (res.status !== 200) t.match(JSON.parse(text), { error: { message: String, type: String, code: String } }, `request ${i}: an OpenAI-shaped error`)
+      t.equal(res.status, 200, `request ${i} answered`)
+      if (i % 2 === 0) t.ok(text.endsWith('data: [DONE]\n\n'), `request ${i}: the whole stream arrived`)
+      t.equal(decodeURIComponent(res.headers.get('x-rotor-model') ?? ''), 'oa/\u6a21\u578b', `request ${i}: the model header is percent-encoded`)
     }
-    // However rotor answers (a 502 from the writer, or a name refused before any upstream
-    // call), every upstream connection it opened must be released.
     const closed = await Promise.all(streams)
-    t.ok(closed.every((c) => !c.finished), 'each upstream stream was cut by rotor, not left running')
+    t.equal(closed.length, 10, 'every stream reached the upstream')
     t.ok(await upstreamReleased(() => rig.openai.openResponses()), 'no upstream response is held open')
     await rig.assertAlive(t)
   })

@@ -30,12 +30,14 @@ COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY config ./config
 COPY src ./src
-COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/rotor-entrypoint
+COPY docker/entrypoint.sh /usr/local/bin/rotor-entrypoint
 
 # The image's `node` user (uid 1000) owns /data and /config, so a fresh named volume
 # mounted there starts writable for it. No VOLUME line: it would leave an anonymous volume
 # behind every container run without one; mount a named volume at /data (README).
-RUN mkdir -p /data /config && chown node:node /data /config
+# chmod here, not COPY --chmod: Docker's classic builder (20.10, docker-compose 1.29) rejects it.
+RUN mkdir -p /data /config && chown node:node /data /config \
+ && chmod 0755 /usr/local/bin/rotor-entrypoint
 USER node
 
 EXPOSE 8808

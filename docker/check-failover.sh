@@ -56,8 +56,10 @@ trap cleanup EXIT
 
 RUN="fo$$x$RANDOM"   # request ids of this run: x-request-id values rotor logs as reqId
 BODY="{\"model\":\"$MODEL\",\"messages\":[{\"role\":\"user\",\"content\":\"failover check\"}]}"
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# Milliseconds since the epoch (whole seconds where date has no %N).
+now_ms() { local n; n=$(date +%s%3N); case "$n" in *N) echo $(($(date +%s) * 1000)) ;; *) echo "$n" ;; esac; }
+secs() { printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+since() { secs $(($(now_ms) - $1)); }
 
 # One request with id $1; prints its status.
 ask() {
@@ -89,14 +91,24 @@ load() {
   done
 }
 
-# Whether REPLICA logged a request whose id starts with $1.
-replica_logged() { "${compose[@]}" logs "$REPLICA" 2>/dev/null | grep -q "\"reqId\":\"$1"; }
+replica_log() { "${compose[@]}" logs "$REPLICA" 2>/dev/null || true; }
+
+# From REPLICA's log: how often it started listening, the time (ms) of the last start, and of
+# the first request of this run it answered after that ("-" when none yet).
+replica_starts() {
+  replica_log | awk -v tag="\"reqId\":\"$RUN-" '
+    function ms(line) { return match(line, /"time":[0-9]+/) ? substr(line, RSTART + 7, RLENGTH - 7) : "-" }
+    /"msg":"rotor listening"/ { n++; listen = ms($0); first = "-" }
+    index($0, tag) && first == "-" && n > 0 { first = ms($0) }
+    END { print n + 0, (listen == "" ? "-" : listen), (first == "" ? "-" : first) }'
+}
 
 echo "== warm-up through $URL (compose: ${compose[*]})"
 EXPECT=$(ask "$RUN-w0")
 case "$EXPECT" in 000|502|503|504) echo "FAIL: the load balancer answers $EXPECT; is the stack up and a replica healthy?" >&2; exit 1 ;; esac
 for i in $(seq 1 12); do ask "$RUN-w$i" >/dev/null; done
-replica_logged "$RUN-w" || { echo "FAIL: $REPLICA answered none of 12 requests before the stop" >&2; exit 1; }
+read -r starts _ first <<< "$(replica_starts)"
+[ "$first" != - ] || { echo "FAIL: $REPLICA answered none of 12 requests before the stop" >&2; exit 1; }
 echo "every request should answer $EXPECT (model $MODEL); $REPLICA serves"
 
 echo "== load: at most $REQUESTS requests, $CONCURRENCY at a time"
@@ -105,21 +117,22 @@ load & LOADER=$!
 sleep 2
 
 echo "== stop $REPLICA"
-t=$(now)
+t=$(now_ms)
 "${compose[@]}" stop "$REPLICA" >/dev/null 2>&1
 echo "stopped in $(since "$t") s"
 sleep 2
 echo "== start $REPLICA"
-t=$(now)
+t=$(now_ms)
 "${compose[@]}" start "$REPLICA" >/dev/null 2>&1
 echo "start returned in $(since "$t") s"
 
-# Rejoined once REPLICA logs one of the tagged requests sent after the start.
+# Back once REPLICA, started again, has answered a request of this run (the load's or these probes').
 served=
-for k in $(seq 1 $((SERVE_WITHIN * 2))); do
-  sent_at=$(since "$t")
-  for j in 1 2 3; do echo "$(ask "$RUN-a$k-$j") 0" >> "$WORK/probe.txt"; done
-  if replica_logged "$RUN-a"; then served=$sent_at; break; fi
+deadline=$((t + SERVE_WITHIN * 1000))
+while [ "$(now_ms)" -lt "$deadline" ]; do
+  for j in 1 2 3; do echo "$(ask "$RUN-p$RANDOM") 0" >> "$WORK/probe.txt"; done
+  read -r n listen first <<< "$(replica_starts)"
+  if [ "$n" -gt "$starts" ] && [ "$first" != - ]; then served=$first; break; fi
   sleep 0.5
 done
 kill -0 "$LOADER" 2>/dev/null || echo "note: the load ended before $REPLICA was back (raise REQUESTS for a longer run)"
@@ -135,7 +148,8 @@ read -r pn pbad _ pcodes <<< "$(sum "$WORK/probe.txt")"
 echo "== result"
 echo "load requests: $n, failed: $bad${codes:+ ($codes)}, slowest: ${max} s"
 echo "probe requests after the start: $pn, failed: $pbad${pcodes:+ ($pcodes)}"
-if [ -n "$served" ]; then echo "$REPLICA served again ${served} s after the start command"
+if [ -n "$served" ]; then
+  echo "$REPLICA listening $(secs $((listen - t))) s after the start command, serving through the load balancer $(secs $((served - t))) s after it"
 else echo "$REPLICA did not serve within ${SERVE_WITHIN} s of the start command"; fi
 [ "$bad" = 0 ] && [ "$pbad" = 0 ] && [ -n "$served" ] || { echo "FAIL"; exit 1; }
 echo "PASS"

@@ -23,8 +23,8 @@ case "$ns" in
   *:*) case "$ns" in \[*) ;; *) ns="[$ns]" ;; esac ;;  # IPv6 in brackets
 esac
 
-# valid=2s: a restarted replica is found again within about 2 s.
-echo "resolver $ns valid=2s ipv6=off;" > "$out"
+# valid=1s: a restarted replica is found again within about a second.
+echo "resolver $ns valid=1s ipv6=off;" > "$out"
 
 if [ "$#" -eq 0 ]; then set -- nginx -g 'daemon off;'; fi
 exec "$@"

@@ -18,7 +18,7 @@ function responseOf (socket: Socket): ServerResponse | undefined {
  * stop accepting, end keep-alive, resolve once no connection is left or after `maxMs`.
  * The gateway's close() then cuts the connections still idle and waits for requests in
  * flight. `maxMs` gives a balancer time to see the refused connection and stop choosing
- * this replica (docker/nginx.conf benches it for 2 s), so the idle connections cut at the
+ * this replica (docker/nginx.conf benches it for 3 s), so the idle connections cut at the
  * end are ones it is not using.
  */
 export function connectionDrainer (server: Server): (maxMs: number) => Promise<void> {

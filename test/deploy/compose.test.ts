@@ -214,3 +214,9 @@ t.test('nginx balances over the three replicas and streams unbuffered', async (t
   const lbPorts = strings(service('lb').ports, 'lb.ports').map((p) => interpolate(p, {}).split(':').at(-1))
   t.ok(nginxDirective(conf, 'listen').some((l) => lbPorts.includes(l.split(/\s+/)[0])), 'nginx listens on the published port')
 })
+
+t.test('the Dockerfile builds with Docker\'s classic builder too', async (t) => {
+  const flags = allStages.flatMap((s) => copies(s)).flatMap((c) => c.flags)
+  t.strictSame(flags.filter((f) => /^--(chmod|link|parents|exclude)/.test(f)), [], 'no COPY flag that needs BuildKit')
+  t.ok(runtime.instructions.some((i) => i.keyword === 'RUN' && /chmod 0?755 \/usr\/local\/bin\/rotor-entrypoint/.test(i.args)), 'the entrypoint is made executable by RUN')
+})

@@ -14,7 +14,7 @@
 #   MODEL             the model to ask. Unset: one that does not exist, so each replica answers
 #                     by itself (404) and no provider is needed; set it to go through a provider.
 #   REQUESTS          at most this many requests in all (20000); CONCURRENCY at once (8)
-#   SERVE_WITHIN      seconds the restarted replica may take to answer again (15)
+#   SERVE_WITHIN      seconds the restarted replica may take to answer again (30)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ REPLICA=${REPLICA:-rotor-2}
 MODEL=${MODEL:-failover-check/no-such-model}
 REQUESTS=${REQUESTS:-20000}
 CONCURRENCY=${CONCURRENCY:-8}
-SERVE_WITHIN=${SERVE_WITHIN:-15}
+SERVE_WITHIN=${SERVE_WITHIN:-30}
 BATCH=200
 [ -n "$KEY" ] || { echo "set ROTOR_CLIENT_KEY (or put it in .env)" >&2; exit 2; }
 if [ -z "${COMPOSE:-}" ]; then

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # rotor container image. rotor is TypeScript run by Node 24's type stripping, so there is
 # no build step: the image holds the sources and production dependencies only.
 
@@ -31,14 +30,16 @@ COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY config ./config
 COPY src ./src
-COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/rotor-entrypoint
+COPY docker/entrypoint.sh /usr/local/bin/rotor-entrypoint
 
-# The image's `node` user (uid 1000) owns the volumes, so a fresh named volume starts
-# writable for it.
-RUN mkdir -p /data /config && chown node:node /data /config
+# The image's `node` user (uid 1000) owns /data and /config, so a fresh named volume
+# mounted there starts writable for it. No VOLUME line: it would leave an anonymous volume
+# behind every container run without one; mount a named volume at /data (README).
+# chmod here, not COPY --chmod: Docker's classic builder (20.10, docker-compose 1.29) rejects it.
+RUN mkdir -p /data /config && chown node:node /data /config \
+ && chmod 0755 /usr/local/bin/rotor-entrypoint
 USER node
 
-VOLUME ["/data", "/config"]
 EXPOSE 8808
 
 # No curl in slim images: node's fetch does the probe.

@@ -26,11 +26,31 @@ if [ ! -d "$ROTOR_HOME" ] || [ ! -w "$ROTOR_HOME" ]; then
 fi
 
 # No arguments: the gateway. A bare rotor subcommand (`models list`, `doctor` …) runs the CLI,
-# so `docker compose exec rotor-1 rotor-entrypoint models status` works.
+# so `docker compose exec rotor-1 rotor-entrypoint models status` works; other options
+# (`--port 9000`) go to `rotor serve`.
 if [ "$#" -eq 0 ]; then
   set -- node src/cli/main.ts serve
 fi
 case "$1" in
+  -h|--help|help)
+    cat <<'USAGE'
+rotor container image. With no arguments it runs the gateway (rotor serve) on
+$ROTOR_HOST:$ROTOR_PORT (0.0.0.0:8808), which needs client keys: mount a config that
+sets gateway.clients at /config (docker/config/rotor.json5 takes them from
+ROTOR_CLIENT_KEY and ROTOR_ADMIN_KEY), and a named volume at /data (ROTOR_HOME):
+
+  docker run -d --name rotor --init -p 127.0.0.1:8808:8808 --read-only --tmpfs /tmp \
+    -e ROTOR_CLIENT_KEY=... -e ROTOR_ADMIN_KEY=... \
+    -v rotor-home:/data -v "$PWD/docker/config:/config:ro" rotor:local
+
+Arguments: a rotor command (serve, onboard, models, doctor, gateway) runs it, options
+(-*) go to rotor serve, anything else runs as a command.
+
+USAGE
+    set -- node src/cli/main.ts --help ;;
+  -V|--version|version)
+    set -- node -p '"rotor " + require("./package.json").version' ;;
   serve|onboard|models|doctor|gateway) set -- node src/cli/main.ts "$@" ;;
+  -*) set -- node src/cli/main.ts serve "$@" ;;
 esac
 exec "$@"

@@ -55,13 +55,8 @@ export function createContext (opts: CommonOptions, o: Output = processOutput, e
 
 async function readSecretFromStdin (prompt: string): Promise<string> {
   if (process.stdin.isTTY === true) {
-    const { createInterface } = await import('node:readline/promises')
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
-    try {
-      return (await rl.question(prompt)).trim()
-    } finally {
-      rl.close()
-    }
+    const { promptHidden } = await import('./hidden-prompt.ts')
+    return promptHidden(prompt, process.stdin, process.stderr)
   }
   const parts: Buffer[] = []
   for await (const chunk of process.stdin) parts.push(chunk as Buffer)

@@ -139,7 +139,10 @@ export function buildProgram (): Command {
       try {
         const { startGateway } = await import('../server/gateway.ts')
         const gw = await startGateway({ cliPath: o.config, overrides: { host: o.host, port: o.port }, watch: true })
-        const stop = (): void => { void gw.close().then(() => process.exit(0)) }
+        const { connectionDrainer } = await import('../server/drain.ts')
+        const drain = connectionDrainer(gw.app.server)
+        // Drain first (up to 1 s) so a load balancer in front loses no request to this stop.
+        const stop = (): void => { void drain(1000).then(() => gw.close()).then(() => process.exit(0)) }
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       } catch (err) {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import {
   ROOT, copies, dockerignoreKeeps, dockerignorePatterns, execForm, healthcheckCommand, interpolate, isObj, last,
-  nginxDirective, nginxSeconds, nginxUpstreams, obj, parseCompose, parseDockerfile, read, serviceEnv, serviceMounts,
+  nginxDirective, nginxLocation, nginxSeconds, nginxUpstreams, obj, parseCompose, parseDockerfile, read, serviceEnv, serviceMounts,
   stageEnv, stages, strings,
 } from './deploy-files.ts'
 import type { Obj } from './deploy-files.ts'
@@ -99,7 +99,9 @@ t.test('every file compose.yaml references exists', async (t) => {
     for (const f of envFiles) {
       const entry = typeof f === 'string' ? { path: f, required: true } : obj(f, 'env_file')
       if (entry.required === false) continue
-      t.ok(existsSync(join(ROOT, String(entry.path))), `${name} env_file ${String(entry.path)} exists`)
+      // .env holds the keys, so it is not in the repository: README has it copied from the example.
+      const path = entry.path === '.env' ? 'docker/.env.example' : String(entry.path)
+      t.ok(existsSync(join(ROOT, path)), `${name} env_file ${String(entry.path)}: ${path} exists`)
     }
   }
   t.ok(checked.includes('./docker/nginx.conf') && checked.includes('./docker/config'), 'the docker/ files are among them')
@@ -138,12 +140,36 @@ t.test('the image starts the gateway like npm start and checks /healthz', async 
   const probe = healthcheckCommand(hc?.args ?? '')
   t.equal(probe?.[0], 'node', 'the healthcheck uses node (no curl in slim images)')
   t.match(probe?.join(' ') ?? '', /\/healthz/, 'the healthcheck asks /healthz')
-  const volumes = last(runtime, 'VOLUME')
   const env = stageEnv(runtime)
-  const declared = volumes ? (execForm(volumes.args) ?? volumes.args.split(/\s+/)) : []
-  t.ok(declared.includes(env.ROTOR_HOME), `ROTOR_HOME (${env.ROTOR_HOME}) is a volume`)
-  t.ok(declared.includes(env.ROTOR_CONFIG_DIR), `the config dir (${env.ROTOR_CONFIG_DIR}) is a volume`)
   t.equal(env.ROTOR_HOST, '0.0.0.0', 'the image listens on every interface')
+})
+
+t.test('the image declares no VOLUME but prepares /data and /config for a named volume', async (t) => {
+  t.strictSame(allStages.flatMap((s) => s.instructions).filter((i) => i.keyword === 'VOLUME'), [], 'no VOLUME: no anonymous volume is left behind by a run without -v')
+  const env = stageEnv(runtime)
+  const user = last(runtime, 'USER')?.args
+  const prepare = runtime.instructions.find((i) => i.keyword === 'RUN' && /mkdir/.test(i.args) && /chown/.test(i.args))
+  for (const dir of [env.ROTOR_HOME, env.ROTOR_CONFIG_DIR]) {
+    t.match(prepare?.args ?? '', new RegExp(`mkdir -p[^&]*\\s${dir}(\\s|$)`), `${dir} is created`)
+    t.match(prepare?.args ?? '', new RegExp(`chown ${user}:${user}[^&]*\\s${dir}(\\s|$)`), `${dir} belongs to ${user}, so a fresh named volume there is writable`)
+  }
+})
+
+t.test('the Dockerfile needs no BuildKit frontend image', async (t) => {
+  t.notMatch(read('Dockerfile'), /^#\s*syntax\s*=/im, 'no # syntax= line (it makes BuildKit fetch a frontend image)')
+})
+
+t.test('compose.yaml is also read by docker-compose 1.29 and podman-compose 1.0.3', async (t) => {
+  // Both predate Compose 2.24: no top-level `name`, env_file only as paths.
+  const allowedTop = new Set(['services', 'volumes', 'networks', 'configs', 'secrets'])
+  for (const key of Object.keys(compose)) t.ok(allowedTop.has(key) || key.startsWith('x-'), `top-level ${key} is understood by all three`)
+  for (const [name, raw] of Object.entries(services)) {
+    const s = obj(raw, `services.${name}`)
+    if (s.env_file === undefined) continue
+    const files = Array.isArray(s.env_file) ? s.env_file : [s.env_file]
+    t.ok(files.every((f) => typeof f === 'string'), `${name}: env_file lists paths (the long form crashes podman-compose 1.0.3)`)
+  }
+  t.match(read('docker/.env.example'), /^COMPOSE_PROJECT_NAME=rotor$/m, 'the project name comes from .env')
 })
 
 t.test('the Dockerfile copies only files that exist and that .dockerignore lets through', async (t) => {
@@ -174,16 +200,23 @@ t.test('the Dockerfile copies only files that exist and that .dockerignore lets 
 t.test('nginx balances over the three replicas and streams unbuffered', async (t) => {
   const conf = read('docker/nginx.conf')
   const upstreams = nginxUpstreams(conf)
-  const passTo = nginxDirective(conf, 'proxy_pass').map((p) => p.replace(/^https?:\/\//, '').replace(/\/.*$/, ''))
-  t.equal(passTo.length, 1, 'one proxy_pass')
+  const main = nginxLocation(conf, '/') ?? ''
+  const passTo = nginxDirective(main, 'proxy_pass').map((p) => p.replace(/^https?:\/\//, '').replace(/\/.*$/, ''))
+  t.equal(passTo.length, 1, 'location / passes to one upstream')
   const servers = upstreams.get(passTo[0]) ?? []
   const port = serviceEnv(service('rotor-1')).ROTOR_PORT
   t.same(servers.sort(), rotorNames.map((n) => `${n}:${port}`), 'the upstream lists rotor-1..3 on ROTOR_PORT')
   t.ok(nginxDirective(conf, 'keepalive').length > 0, 'upstream connections are kept alive')
   t.same(nginxDirective(conf, 'proxy_buffering'), ['off'], 'responses are not buffered (SSE)')
   t.same(nginxDirective(conf, 'proxy_http_version'), ['1.1'])
-  const read_ = nginxDirective(conf, 'proxy_read_timeout').map(nginxSeconds)
+  const read_ = nginxDirective(main, 'proxy_read_timeout').map(nginxSeconds)
   t.ok(read_.length === 1 && read_[0] >= 600, 'the read timeout outlasts rotor\'s 600 s request timeout')
   const lbPorts = strings(service('lb').ports, 'lb.ports').map((p) => interpolate(p, {}).split(':').at(-1))
   t.ok(nginxDirective(conf, 'listen').some((l) => lbPorts.includes(l.split(/\s+/)[0])), 'nginx listens on the published port')
+})
+
+t.test('the Dockerfile builds with Docker\'s classic builder too', async (t) => {
+  const flags = allStages.flatMap((s) => copies(s)).flatMap((c) => c.flags)
+  t.strictSame(flags.filter((f) => /^--(chmod|link|parents|exclude)/.test(f)), [], 'no COPY flag that needs BuildKit')
+  t.ok(runtime.instructions.some((i) => i.keyword === 'RUN' && /chmod 0?755 \/usr\/local\/bin\/rotor-entrypoint/.test(i.args)), 'the entrypoint is made executable by RUN')
 })

@@ -235,6 +235,26 @@ export function nginxUpstreams(text: string): Map<string, string[]> {
   return out
 }
 
+export interface UpstreamServer {
+  address: string
+  /** `resolve`, `max_fails=1` … as written. */
+  params: string[]
+}
+
+/** The `server` entries of the upstream block NAME, with their parameters. */
+export function nginxUpstreamServers(text: string, name: string): UpstreamServer[] {
+  const m = new RegExp(`upstream\\s+${name}\\s*\\{([^}]*)\\}`).exec(stripNginxComments(text))
+  if (!m) return []
+  return m[1].split(';').map((stmt) => stmt.trim().split(/\s+/)).filter((w) => w[0] === 'server' && w[1] !== undefined)
+    .map((w) => ({ address: w[1], params: w.slice(2) }))
+}
+
+/** The body of `location <match> { … }` (no nested blocks), or undefined. */
+export function nginxLocation(text: string, match: string): string | undefined {
+  const escaped = match.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/\s+/g, '\\s+')
+  return new RegExp(`location\\s+${escaped}\\s*\\{([^{}]*)\\}`).exec(stripNginxComments(text))?.[1]
+}
+
 /** Every value of a simple directive (`name value…;`) anywhere in the file. */
 export function nginxDirective(text: string, name: string): string[] {
   const re = new RegExp(`(?:^|[;{}\\s])${name}\\s+([^;{]*);`, 'g')

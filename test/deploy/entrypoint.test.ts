@@ -1,6 +1,6 @@
 // docker/entrypoint.sh on its own: config discovery, the home-volume check, subcommands.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import t from 'tap'
 import { ROOT } from './deploy-files.ts'
@@ -57,4 +57,27 @@ t.test('a bare rotor subcommand runs the CLI', async (t) => {
   const r = run(['serve', '--help'], { ROTOR_HOME: join(dir, 'home'), HOME: join(dir, 'home'), ROTOR_CONFIG_DIR: join(dir, 'none') })
   t.equal(r.status, 0, 'exits 0', { stderr: r.stderr })
   t.match(r.stdout, /--config/, 'serve --help came from rotor')
+})
+
+t.test('--help and --version answer instead of failing to exec them', async (t) => {
+  const dir = t.testdir({ home: {} })
+  const env = { ROTOR_HOME: join(dir, 'home'), HOME: join(dir, 'home'), ROTOR_CONFIG_DIR: join(dir, 'none') }
+  const help = run(['--help'], env)
+  t.equal(help.status, 0, help.stderr)
+  t.match(help.stdout, /docker run .*-v rotor-home:\/data/s, 'the single-container run, with a named volume')
+  t.match(help.stdout, /ROTOR_CLIENT_KEY/, 'and the keys it needs')
+  t.match(help.stdout, /Usage: rotor \[options\] \[command\]/, 'then rotor\'s own help')
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  for (const flag of ['--version', '-V']) {
+    const version = run([flag], env)
+    t.equal(version.status, 0, version.stderr)
+    t.equal(version.stdout, `rotor ${pkg.version}\n`, `${flag} prints the package version`)
+  }
+})
+
+t.test('options alone go to rotor serve', async (t) => {
+  const dir = t.testdir({ home: {} })
+  const r = run(['--help-me-not'], { ROTOR_HOME: join(dir, 'home'), HOME: join(dir, 'home'), ROTOR_CONFIG_DIR: join(dir, 'none') })
+  t.equal(r.status, 2, 'a usage error from rotor serve')
+  t.match(r.stderr, /unknown option '--help-me-not'/, 'rotor serve read the option')
 })

@@ -6,7 +6,7 @@
 import { classifyHttp, classifyTransportError, safeMessage } from '../routing/classify.ts'
 import type { CompletionResult } from './chat-output.ts'
 import type { RawSuccess } from './http-attempt.ts'
-import { eventReader, type SseEvent } from './sse.ts'
+import { eventReader, type EventReader, type SseEvent } from './sse.ts'
 import type { AttemptRequest, AttemptResult } from './types.ts'
 
 export type Failure = Exclude<AttemptResult, { kind: 'ok' }>
@@ -33,6 +33,8 @@ export interface TranslatedStreamOptions {
   readonly lateError: (err: unknown) => Error | undefined
   /** Failure message when the upstream ends without any output (and without an error). */
   readonly emptyMessage: string
+  /** Framing of the upstream body; SSE when left out (Bedrock passes its binary event-stream reader). */
+  readonly reader?: () => EventReader
 }
 
 export const emptyRest: AsyncIterable<Buffer> = {
@@ -83,7 +85,7 @@ export async function translatedStream (
   tr: StreamTranslator,
   opts: TranslatedStreamOptions,
 ): Promise<AttemptResult> {
-  const reader = eventReader()
+  const reader = opts.reader?.() ?? eventReader()
   const upstream = raw.rest[Symbol.asyncIterator]()
   const pull = async (): Promise<Piece> => {
     const step = await upstream.next()

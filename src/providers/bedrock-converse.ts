@@ -7,7 +7,7 @@ import { createAwsCredentialCache, type AwsCredentialCache, type AwsCredentials 
 import { DEFAULT_BEDROCK_REGION } from '../config/builtin-providers.ts'
 import type { Clock } from '../routing/types.ts'
 import { safeMessage } from '../routing/classify.ts'
-import { classifyBedrockHttp, streamExceptionOutcome } from './bedrock/errors.ts'
+import { classifyBedrockHttp, errorClass, streamExceptionOutcome } from './bedrock/errors.ts'
 import { frameReader } from './bedrock/eventstream.ts'
 import { toConverseRequest } from './bedrock/request.ts'
 import { fromConverseResponse } from './bedrock/response.ts'
@@ -105,6 +105,15 @@ export function createBedrockConverseAdapter (opts: BedrockAdapterOptions = {}):
   }
 }
 
+/**
+ * The error that ends a committed stream. The gateway reads a rate limit out of the text when
+ * it records the failure, so a throttling exception says so in words.
+ */
+function lateStreamError (err: BedrockStreamError): Error {
+  const limited = errorClass(err.errorType, err.message) === 'rate_limit'
+  return new Error(`${err.errorType}${limited ? ' (rate limit)' : ''}: ${safeMessage(err.message)}`)
+}
+
 /** `chatcmpl-<request id>`: Converse answers carry no id of their own. */
 function completionId (raw: RawSuccess): string {
   const rid = raw.headers['x-amzn-requestid']
@@ -126,7 +135,7 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number, id
     stopWhenFinished: false,
     reader: frameReader,
     earlyError: (err) => err instanceof BedrockStreamError ? streamExceptionOutcome(err.errorType, err.message) : undefined,
-    lateError: (err) => err instanceof BedrockStreamError ? new Error(`${err.errorType}: ${safeMessage(err.message)}`) : undefined,
+    lateError: (err) => err instanceof BedrockStreamError ? lateStreamError(err) : undefined,
     emptyMessage: 'Bedrock stream ended without output',
   })
 }

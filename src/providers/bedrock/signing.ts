@@ -1,12 +1,16 @@
 // Request authentication for Bedrock: AWS Signature Version 4 (service `bedrock`, the signing
 // name of both the runtime and the control plane) with the AWS SDK's own signer, or a Bedrock
-// API key as a bearer token.
-import { Sha256 } from '@aws-crypto/sha256-js'
+// API key as a bearer token. Hashing is node:crypto through Smithy's `Hash`, as in the SDK's
+// own Node runtime: the pure-JS @aws-crypto/sha256-js took ~11× longer on a 200 KB prompt
+// (8.5 ms against 0.76 ms, blocking the event loop), and the body hash grows with the prompt.
+import { Hash } from '@smithy/core/serde'
 import { SignatureV4 } from '@smithy/signature-v4'
 import type { HttpRequest } from '@smithy/types'
 import type { AwsCredentials } from '../../auth/aws-credentials.ts'
 
 export const SIGNING_SERVICE = 'bedrock'
+
+const SHA256 = Hash.bind(null, 'sha256')
 
 export interface SignInput {
   readonly method: 'GET' | 'POST'
@@ -26,7 +30,7 @@ export async function sigv4Headers (input: SignInput): Promise<Record<string, st
     credentials: input.credentials,
     region: input.region,
     service: SIGNING_SERVICE,
-    sha256: Sha256,
+    sha256: SHA256,
     // The payload hash goes into the signature only; Bedrock needs no x-amz-content-sha256 header.
     applyChecksum: false,
   })

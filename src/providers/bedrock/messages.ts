@@ -4,7 +4,7 @@
 // their user turn, and replayed reasoning leads its assistant turn. A `cache_control` on a
 // text part becomes a Converse `cachePoint` right after that block.
 import { isRecord } from '../../util/json.ts'
-import { InvalidInput, mapToolCalls, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
+import { InvalidInput, mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>
 
@@ -132,31 +132,16 @@ function assistantBlocks (m: Record<string, unknown>, where: string): Block[] {
   return out
 }
 
-/** A thinking block as rotor hands it out (the same shape the Anthropic family uses). */
+/** A replayed thinking block (the shape the Anthropic family uses) as Converse reasoning. */
 function reasoningBlock (b: unknown, at: string): Block {
-  if (isRecord(b) && b.type === 'thinking' && typeof b.thinking === 'string' && typeof b.signature === 'string') {
-    return { reasoningContent: { reasoningText: { text: b.thinking, signature: b.signature } } }
-  }
-  if (isRecord(b) && b.type === 'redacted_thinking' && typeof b.data === 'string') {
-    return { reasoningContent: { redactedContent: b.data } }
-  }
-  throw new InvalidInput(`${at} must be {type:"thinking", thinking, signature} or {type:"redacted_thinking", data}`)
+  const t = thinkingBlockInput(b, at)
+  return t.type === 'thinking'
+    ? { reasoningContent: { reasoningText: { text: t.thinking, signature: t.signature } } }
+    : { reasoningContent: { redactedContent: t.data } }
 }
 
 function toolUse (call: ToolCallInput, at: string): Block {
-  let input: unknown = call.args
-  if (typeof input === 'string') {
-    if (input.trim() === '') input = {}
-    else {
-      try { input = JSON.parse(input) } catch {
-        throw new InvalidInput(`${at}.function.arguments is not valid JSON`)
-      }
-    }
-  } else if (input === undefined || input === null) {
-    input = {}
-  }
-  if (!isRecord(input)) throw new InvalidInput(`${at}.function.arguments must encode a JSON object`)
-  return { toolUse: { toolUseId: call.id, name: call.name, input } }
+  return { toolUse: { toolUseId: call.id, name: call.name, input: toolArguments(call, at) } }
 }
 
 function toolResult (m: Record<string, unknown>, where: string): Block {

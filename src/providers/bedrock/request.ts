@@ -22,15 +22,12 @@ import type { ModelDef } from '../../config/types.ts'
 import { isRecord } from '../../util/json.ts'
 import {
   functionTools, InvalidInput, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
-  rejectNonText, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,
+  rejectNonText, stopSequences, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,
 } from '../chat-input.ts'
-import { THINKING_BUDGET } from '../anthropic/request.ts'
+import { THINKING_BUDGET, thinkingFor } from '../anthropic/request.ts'
 import { toConverseMessages, type Block, type ConverseMessage } from './messages.ts'
 
 const REJECT = 'is not supported by Bedrock models'
-const MIN_BUDGET = 1024
-/** Room kept for the visible answer when the budget must shrink to fit maxTokens. */
-const ANSWER_ROOM = 1024
 
 export interface ConverseRequest {
   messages: ConverseMessage[]
@@ -71,6 +68,7 @@ function build (body: Readonly<Record<string, unknown>>, model: ModelDef): Conve
   }
 
   const extra: Record<string, unknown> = {}
+  // The Anthropic family's rule: same budgets, client `thinking` objects passed as they are.
   const thinking = anthropic ? thinkingFor(body, model, maxTokens, forced) : undefined
   if (thinking !== undefined) extra.thinking = thinking
   const thinkingOn = thinking !== undefined && thinking.type !== 'disabled'
@@ -105,32 +103,11 @@ function rejectUnsupported (body: Readonly<Record<string, unknown>>): void {
   rejectLegacyFunctions(body, REJECT)
 }
 
-function stopSequences (stop: unknown): string[] | undefined {
-  if (stop === undefined || stop === null) return undefined
-  const list = typeof stop === 'string' ? [stop] : stop
-  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
-    throw new InvalidInput('stop must be a string or an array of strings')
-  }
-  const kept = (list as string[]).filter((s) => s !== '')
-  return kept.length > 0 ? kept : undefined
-}
-
 function checkEffort (effort: unknown): void {
   if (effort === undefined || effort === null) return
   if (typeof effort !== 'string' || (effort !== 'none' && THINKING_BUDGET[effort] === undefined)) {
     throw new InvalidInput(`reasoning_effort must be one of none, ${Object.keys(THINKING_BUDGET).join(', ')}`)
   }
-}
-
-/** Anthropic thinking from reasoning_effort (budget ≥ 1024 and < maxTokens), or the client's own object. */
-function thinkingFor (body: Readonly<Record<string, unknown>>, model: ModelDef, maxTokens: number, forcedTool: boolean): Record<string, unknown> | undefined {
-  if (isRecord(body.thinking) && typeof body.thinking.type === 'string') return { ...body.thinking }
-  const effort = body.reasoning_effort
-  checkEffort(effort)
-  if (typeof effort !== 'string' || effort === 'none' || !model.reasoning || forcedTool) return undefined
-  const budget = Math.min(THINKING_BUDGET[effort], maxTokens - ANSWER_ROOM)
-  if (budget < MIN_BUDGET) return undefined
-  return { type: 'enabled', budget_tokens: budget }
 }
 
 function toolsOf (tools: unknown): Block[] | undefined {

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
 import { isMain } from './lib/is-main.ts'
+import { encodeEventFrame } from '../src/providers/bedrock/eventstream.ts'
 
 export interface RunningServer {
   port: number
@@ -102,11 +103,43 @@ export const MESSAGE_EVENTS: readonly Buffer[] = [
   event('message_stop', {}),
 ].map((e) => Buffer.from(e))
 
+// Bedrock Converse: the same answer as JSON and as real event-stream frames.
+export const CONVERSE_BODY = Buffer.from(JSON.stringify({
+  output: { message: { role: 'assistant', content: [{ text: 'Hello from the fake upstream, a fixed bench answer.' }] } },
+  stopReason: 'end_turn',
+  usage: { inputTokens: 12, outputTokens: 18, totalTokens: 30, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+  metrics: { latencyMs: 1 },
+}))
+
+export const CONVERSE_FRAMES: readonly Buffer[] = [
+  encodeEventFrame('messageStart', { role: 'assistant' }),
+  encodeEventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hello' } }),
+  encodeEventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: ' from the' } }),
+  encodeEventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: ' fake upstream.' } }),
+  encodeEventFrame('contentBlockStop', { contentBlockIndex: 0 }),
+  encodeEventFrame('messageStop', { stopReason: 'end_turn' }),
+  encodeEventFrame('metadata', { usage: { inputTokens: 12, outputTokens: 5, totalTokens: 17 }, metrics: { latencyMs: 1 } }),
+].map((f) => Buffer.from(f))
+
+/** A fixed answer whatever the body (Converse picks stream or not by path). */
+function fixed(contentType: string, parts: readonly Buffer[]): (req: IncomingMessage, res: ServerResponse) => void {
+  const length = parts.reduce((n, p) => n + p.length, 0)
+  return (req, res) => {
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': contentType, ...(parts.length === 1 ? { 'content-length': length } : {}) })
+      for (const p of parts) res.write(p)
+      res.end()
+    })
+  }
+}
 
 // Endpoint table: one route per upstream wire format the bench measures.
 const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
   'POST /v1/chat/completions': answer(STREAM_EVENTS, COMPLETION_BODY),
   'POST /v1/messages': answer(MESSAGE_EVENTS, MESSAGE_BODY),
+  'POST /v1/model/m1/converse': fixed('application/json', [CONVERSE_BODY]),
+  'POST /v1/model/m1/converse-stream': fixed('application/vnd.amazon.eventstream', CONVERSE_FRAMES),
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {

@@ -11,7 +11,7 @@ export interface Request {
   headers: Record<string, string>
   body: string
   /** Wire format of the answer (default openai); the probe checks its shape. */
-  wire?: 'openai' | 'anthropic'
+  wire?: 'openai' | 'anthropic' | 'bedrock'
 }
 
 export interface Family {
@@ -24,6 +24,8 @@ export interface Family {
   rotorRequest: (mode: Mode) => Request
   /** What a client sends through the bare proxy: the upstream's own wire format. */
   bareRequest: (mode: Mode) => Request
+  /** Environment rotor needs for this family (e.g. AWS keys for SigV4). */
+  rotorEnv?: Record<string, string>
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -60,6 +62,21 @@ export const FAMILIES: readonly Family[] = [
       body: JSON.stringify({ model: 'm1', max_tokens: 16, messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello in five words.' }] }], ...(mode === 'stream' ? { stream: true } : {}) }),
       wire: 'anthropic',
     }),
+  },
+  {
+    // rotor translates chat ↔ Converse and signs each request with SigV4 (static keys from the
+    // environment through the AWS chain); the bare proxy forwards Converse as is.
+    id: 'bedrock',
+    providerId: 'fakebr',
+    provider: (baseUrl) => ({ baseUrl, api: 'bedrock-converse-stream', auth: 'aws-sdk', region: 'us-east-1', models: [{ id: 'm1', maxTokens: 1024 }] }),
+    rotorRequest: (mode) => ({ path: '/v1/chat/completions', headers: JSON_HEADERS, body: chatBody('fakebr/m1', mode) }),
+    bareRequest: (mode) => ({
+      path: `/v1/model/m1/${mode === 'stream' ? 'converse-stream' : 'converse'}`,
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Say hello in five words.' }] }], inferenceConfig: { maxTokens: 16 } }),
+      wire: 'bedrock',
+    }),
+    rotorEnv: { AWS_ACCESS_KEY_ID: 'AKIABENCH00000000001', AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key', AWS_EC2_METADATA_DISABLED: 'true' },
   },
 ]
 

@@ -144,6 +144,7 @@ async function startTarget(spec: TargetSpec, s: Settings, state: RunState, upstr
         ...(store === 'redis' ? { redisUrl, redisPrefix: prefix } : {}),
       }),
       ...(store === 'redis' ? { redisUrl } : {}),
+      env: Object.assign({}, ...FAMILIES.map((f) => f.rotorEnv ?? {})) as Record<string, string>,
     })
     state.children.add(rotor.child)
     return { live: { spec, baseUrl: `http://127.0.0.1:${rotor.port}` } }

@@ -79,7 +79,11 @@ export interface ProbeResult {
   overheadMs?: number
 }
 
-function checkBody(mode: Mode, contentType: string, text: string, wire: 'openai' | 'anthropic'): string | undefined {
+function checkBody(mode: Mode, contentType: string, text: string, wire: 'openai' | 'anthropic' | 'bedrock'): string | undefined {
+  if (wire === 'bedrock') {
+    if (mode === 'stream') return contentType.includes('application/vnd.amazon.eventstream') && text.includes('metadata') ? undefined : 'answer is not a Converse event stream'
+    return text.includes('"output":{"message"') ? undefined : 'answer is not a Converse response'
+  }
   if (wire === 'anthropic') {
     if (mode === 'stream') return text.includes('event: message_stop') ? undefined : 'stream has no message_stop event'
     return text.includes('"type":"message"') ? undefined : 'answer is not an Anthropic message'

@@ -80,6 +80,8 @@ export interface RotorStartOptions {
   config: Record<string, unknown>
   state: 'memory' | 'redis'
   redisUrl?: string
+  /** Extra environment for rotor (the families' own, e.g. AWS keys). */
+  env?: Record<string, string>
 }
 
 /**
@@ -101,6 +103,7 @@ export async function startRotorChild(opts: RotorStartOptions): Promise<Started>
     ROTOR_HOME: opts.home,
     ROTOR_STATE: opts.state,
     ...(opts.redisUrl !== undefined ? { REDIS_URL: opts.redisUrl } : {}),
+    ...opts.env,
   }
   const child = spawnNode({
     name: `rotor (${opts.state})`,

@@ -313,7 +313,8 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
     async resolve (agent, profile, options = {}) {
       if (!profile.usable) return { kind: 'unusable', message: profile.unusableReason ?? 'profile is unusable' }
       const c = profile.credential
-      if (c === undefined) return profile.type === 'none' ? ok('', undefined) : { kind: 'unusable', message: 'profile has no credential' }
+      // aws-sdk: the adapter runs the AWS chain (its own cache refreshes before expiry).
+      if (c === undefined) return profile.type === 'none' || profile.type === 'aws-sdk' ? ok('', undefined) : { kind: 'unusable', message: 'profile has no credential' }
       if (isCopilot(profile.provider)) return await resolveCopilot(agent, profile, c, options)
       switch (c.type) {
         case 'api_key':

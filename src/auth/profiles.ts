@@ -1,4 +1,5 @@
 // Merges file, config and env credentials into the profiles routing may use (DESIGN §4).
+import { discoverAws } from '../config/aws-discovery.ts'
 import type { Catalog, LoadedConfig } from '../config/types.ts'
 import type { AuthProfilesFile, Credential, Profile, ProfileSource } from './types.ts'
 
@@ -58,9 +59,13 @@ function firstSet (env: NodeJS.ProcessEnv, names: readonly string[]): string | u
   return undefined
 }
 
+/** Name part of the AWS credential chain's profile id: `amazon-bedrock:aws-sdk`. */
+export const AWS_SDK_PROFILE = 'aws-sdk'
+
 /**
  * Order: the file's profiles (insertion order), then `<provider>:config` from a provider's
- * `apiKey`, then `<provider>:env`, then `<provider>:none` for keyless providers. An id already
+ * `apiKey`, then `<provider>:env`, then `<provider>:aws-sdk` for `auth: "aws-sdk"` providers
+ * (the AWS chain; see above), then `<provider>:none` for keyless providers. An id already
  * taken by an earlier source is not added again (the file wins). Unusable profiles are kept,
  * with the reason, so status/doctor can show them; mismatches are also passed to warn().
  */
@@ -98,6 +103,19 @@ export function resolveProfiles (input: ResolveProfilesInput): Profile[] {
     if (token !== undefined) add(`${p.id}:env`, { type: 'token', provider: p.id, token }, 'env')
   }
 
+  // The AWS chain: when AWS credentials were found without a network call, or when it is the
+  // provider's only way in (an instance role, which is never probed before the first request).
+  let aws: ReturnType<typeof discoverAws> | undefined
+  for (const p of catalog.providers.values()) {
+    if (p.auth !== 'aws-sdk') continue
+    const id = `${p.id}:${AWS_SDK_PROFILE}`
+    if (seen.has(id)) continue
+    aws ??= discoverAws(env)
+    if (aws.chain === undefined && out.some((x) => x.provider === p.id)) continue
+    seen.add(id)
+    out.push({ id, provider: p.id, type: 'aws-sdk', source: 'env', credential: undefined, usable: true })
+  }
+
   for (const p of catalog.providers.values()) {
     if (p.auth !== 'none') continue
     const id = `${p.id}:none`
@@ -112,7 +130,8 @@ export function resolveProfiles (input: ResolveProfilesInput): Profile[] {
 export function resolveSecret (profile: Profile, now: number): { secret: string } | { unusable: string } {
   if (!profile.usable) return { unusable: profile.unusableReason ?? 'profile is unusable' }
   const c = profile.credential
-  if (c === undefined) return profile.type === 'none' ? { secret: '' } : { unusable: 'profile has no credential' }
+  // The AWS chain's credentials are resolved by the Bedrock adapter itself.
+  if (c === undefined) return profile.type === 'none' || profile.type === 'aws-sdk' ? { secret: '' } : { unusable: 'profile has no credential' }
   switch (c.type) {
     case 'api_key':
       return { secret: c.key }

@@ -47,8 +47,11 @@ export type ProfileSource = 'file' | 'config' | 'env' | 'none'
 export interface Profile {
   readonly id: string
   readonly provider: string
-  /** `none` for providers with `auth: "none"` (one synthetic profile `<provider>:none`). */
-  readonly type: CredentialType | 'none'
+  /**
+   * `none` for providers with `auth: "none"` (one synthetic profile `<provider>:none`);
+   * `aws-sdk` for the AWS credential chain of an `auth: "aws-sdk"` provider (`<provider>:aws-sdk`).
+   */
+  readonly type: CredentialType | 'none' | 'aws-sdk'
   readonly source: ProfileSource
   readonly credential: Credential | undefined
   /** False when the declared mode disagrees with the stored type, or the secret is empty. */

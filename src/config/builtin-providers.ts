@@ -3,6 +3,7 @@
 import type { ApiFamily, ModelDefinitionConfig } from './schema.ts'
 import type { ProviderAuth } from './types.ts'
 import type { Env } from './paths.ts'
+import { discoverAws } from './aws-discovery.ts'
 
 /** A provider before defaults are applied: what built-ins and implicit discovery supply. */
 export interface ProviderSpec {
@@ -14,6 +15,8 @@ export interface ProviderSpec {
   readonly envTokenVars?: readonly string[]
   readonly headers?: Readonly<Record<string, string>>
   readonly oauth?: Readonly<{ tokenUrl?: string, clientId?: string }>
+  /** AWS region (Bedrock providers). */
+  readonly region?: string
   readonly models: readonly ModelDefinitionConfig[]
 }
 
@@ -145,8 +148,10 @@ export const BUILTIN_PROVIDERS: readonly ProviderSpec[] = [
 /** Ids of the providers that are always in a `merge`-mode catalog. */
 export const builtinProviderIds: readonly string[] = BUILTIN_PROVIDERS.map((p) => p.id)
 
-/** Env vars that mean "AWS credentials are configured" for the implicit Bedrock provider. */
+/** Env vars that, when set, alone mean "AWS credentials are configured" for the implicit Bedrock provider. */
 export const BEDROCK_ENV_VARS: readonly string[] = ['AWS_BEARER_TOKEN_BEDROCK', 'AWS_ACCESS_KEY_ID', 'AWS_PROFILE']
+
+export const DEFAULT_BEDROCK_REGION = 'us-east-1'
 
 function bedrockProfilePrefix (region: string): string {
   if (region.startsWith('us-')) return 'us.'
@@ -156,18 +161,21 @@ function bedrockProfilePrefix (region: string): string {
 }
 
 /**
- * Amazon Bedrock as a template: in the catalog when AWS credentials are in the environment
- * (DESIGN §4 implicit providers) or when `models.providers.amazon-bedrock` is configured.
- * Newer Claude models need cross-region inference-profile ids, hence the region prefix.
+ * Amazon Bedrock as a template: in the catalog when AWS credentials are found (see
+ * aws-discovery.ts: env, shared files, web identity, container) or when
+ * `models.providers.amazon-bedrock` is configured. The region is the configured one, else the
+ * AWS chain's (env, then the profile's `region`), else us-east-1. Newer Claude models need
+ * cross-region inference-profile ids, hence the region prefix.
  */
-export function bedrockProvider (env: Env): ProviderSpec {
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1'
+export function bedrockProvider (env: Env, configuredRegion?: string): ProviderSpec {
+  const region = configuredRegion ?? discoverAws(env).region ?? DEFAULT_BEDROCK_REGION
   const prefix = bedrockProfilePrefix(region)
   return {
     id: 'amazon-bedrock',
     baseUrl: `https://bedrock-runtime.${region}.amazonaws.com`,
     api: 'bedrock-converse-stream',
     auth: 'aws-sdk',
+    region,
     envVars: ['AWS_BEARER_TOKEN_BEDROCK'],
     models: [
       { id: `${prefix}anthropic.claude-opus-4-5-20251101-v1:0`, name: 'Claude Opus 4.5 (Bedrock)', reasoning: true, input: TEXT_IMAGE, cost: { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 }, contextWindow: 200000, maxTokens: 64000 },
@@ -177,7 +185,9 @@ export function bedrockProvider (env: Env): ProviderSpec {
   }
 }
 
-/** True when the environment holds AWS credentials Bedrock can use. */
+/** True when AWS credentials Bedrock can use are configured (env vars or the shared files; no network). */
 export function hasBedrockEnv (env: Env): boolean {
-  return BEDROCK_ENV_VARS.some((name) => (env[name] ?? '') !== '')
+  if (BEDROCK_ENV_VARS.some((name) => (env[name] ?? '') !== '')) return true
+  const found = discoverAws(env)
+  return found.chain !== undefined || found.bearer
 }

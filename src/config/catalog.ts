@@ -1,6 +1,8 @@
 // The model catalog: built-in + implicit providers merged with `models.providers` (DESIGN §3).
 import { ConfigError } from '../errors.ts'
-import { BUILTIN_PROVIDERS, bedrockProvider, hasBedrockEnv, type ProviderSpec } from './builtin-providers.ts'
+import { IMPLEMENTED_API_FAMILIES } from './api-families.ts'
+import { discoverAws, regionOfBedrockUrl } from './aws-discovery.ts'
+import { BUILTIN_PROVIDERS, bedrockProvider, DEFAULT_BEDROCK_REGION, hasBedrockEnv, type ProviderSpec } from './builtin-providers.ts'
 import type { Env } from './paths.ts'
 import type { ApiFamily, ModelDefinitionConfig, ProviderConfig, RotorConfig } from './schema.ts'
 import type { Catalog, ModelDef, ProviderAuth, ProviderDef } from './types.ts'
@@ -95,6 +97,7 @@ function applyExplicit (id: string, cfg: ProviderConfig, template: Draft | undef
     headers,
     oauth,
     apiKey: cfg.apiKey !== undefined && cfg.apiKey !== '' ? cfg.apiKey : undefined,
+    region: cfg.region ?? start?.region,
     models,
   }
 }
@@ -145,13 +148,32 @@ function toModelDef (m: ModelDefinitionConfig, providerApi: ApiFamily): ModelDef
   }
 }
 
-function finish (d: Draft, apiKeyEnv: string | undefined): CatalogProviderDef {
+/** A provider or model `api` without an adapter is a load error naming both. */
+function checkImplemented (d: Draft): void {
+  const missing = (api: ApiFamily, where: string): ConfigError =>
+    new ConfigError(`${where} "${api}" has no adapter in this rotor (implemented: ${[...IMPLEMENTED_API_FAMILIES].join(', ')})`)
+  if (!IMPLEMENTED_API_FAMILIES.has(d.api)) throw missing(d.api, `models.providers.${d.id}.api`)
+  d.models.forEach((m, i) => {
+    if (m.api !== undefined && !IMPLEMENTED_API_FAMILIES.has(m.api)) throw missing(m.api, `models.providers.${d.id}.models[${i}].api`)
+  })
+}
+
+/** Signing region of a Bedrock provider: configured, else its host's, else the AWS chain's, else us-east-1. */
+function bedrockRegion (d: Draft, env: Env): string | undefined {
+  if (d.api !== 'bedrock-converse-stream' && d.auth !== 'aws-sdk') return d.region
+  return d.region ?? regionOfBedrockUrl(d.baseUrl) ?? discoverAws(env).region ?? DEFAULT_BEDROCK_REGION
+}
+
+function finish (d: Draft, apiKeyEnv: string | undefined, env: Env): CatalogProviderDef {
+  checkImplemented(d)
   const auth: ProviderAuth = d.auth
+  const region = bedrockRegion(d, env)
   return {
     id: d.id,
     baseUrl: normalizeBaseUrl(d.baseUrl, d.api, `models.providers.${d.id}.baseUrl`),
     api: d.api,
     auth,
+    ...(region !== undefined ? { region } : {}),
     ...(d.apiKey !== undefined ? { apiKey: d.apiKey } : {}),
     ...(d.apiKey !== undefined && apiKeyEnv !== undefined ? { apiKeyEnv } : {}),
     headers: { ...d.headers },
@@ -163,8 +185,8 @@ function finish (d: Draft, apiKeyEnv: string | undefined): CatalogProviderDef {
 }
 
 /**
- * Builds the catalog. `merge` (default): built-ins, implicit providers (Bedrock when AWS env vars
- * are set, plus `opts.implicit`), then each explicit provider over them — fields override, models
+ * Builds the catalog. `merge` (default): built-ins, implicit providers (Bedrock when AWS
+ * credentials are found, see aws-discovery.ts, plus `opts.implicit`), then each explicit provider over them — fields override, models
  * union by id with explicit fields winning. `replace`: only the explicit providers; a built-in id
  * still supplies its connection fields (and its models when `models` is left out).
  */
@@ -174,7 +196,7 @@ export function buildCatalog (models: RotorConfig['models'] | undefined, env: En
 
   const templates = new Map<string, Draft>()
   for (const spec of BUILTIN_PROVIDERS) templates.set(spec.id, spec)
-  templates.set('amazon-bedrock', bedrockProvider(env))
+  templates.set('amazon-bedrock', bedrockProvider(env, explicit['amazon-bedrock']?.region))
   for (const spec of opts.implicit ?? []) {
     const t = templates.get(spec.id)
     templates.set(spec.id, t === undefined ? spec : mergeSpec(t, spec))
@@ -194,6 +216,6 @@ export function buildCatalog (models: RotorConfig['models'] | undefined, env: En
   }
 
   const providers = new Map<string, ProviderDef>()
-  for (const [id, d] of drafts) providers.set(id, finish(d, opts.apiKeyEnvRefs?.get(id)))
+  for (const [id, d] of drafts) providers.set(id, finish(d, opts.apiKeyEnvRefs?.get(id), env))
   return { providers }
 }

@@ -37,6 +37,7 @@ export function renderModelsJson (catalog: Catalog): string {
       baseUrl: p.baseUrl,
       api: p.api,
       auth: p.auth,
+      ...(p.region !== undefined ? { region: p.region } : {}),
       ...(name !== undefined ? { apiKey: name } : {}),
       models: [...p.models.values()].map(modelEntry),
     }

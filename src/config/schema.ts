@@ -38,6 +38,8 @@ export const ProviderConfig = Type.Object({
     Type.Literal('token'), Type.Literal('aws-sdk'),
   ])),
   apiKey: Type.Optional(Type.String()),
+  /** AWS region of a Bedrock provider; else the AWS chain's. */
+  region: Type.Optional(Type.String({ pattern: '^[a-z0-9-]+$' })),
   headers: Type.Optional(Type.Record(Type.String(), Type.String())),
   oauth: Type.Optional(Type.Object({
     tokenUrl: Type.Optional(Type.String()),

@@ -32,6 +32,8 @@ export interface ProviderDef {
   readonly apiKey?: string
   readonly headers: Readonly<Record<string, string>>
   readonly oauth?: Readonly<{ tokenUrl?: string, clientId?: string }>
+  /** AWS signing region; set for every `bedrock-converse-stream` provider. */
+  readonly region?: string
   /** Conventional env vars whose value becomes profile `<id>:env` (first set wins). */
   readonly envVars: readonly string[]
   /** Env var that holds a bearer token (`token` type) rather than an api key. */

@@ -112,6 +112,49 @@ export function mapToolCalls<T> (m: Record<string, unknown>, where: string, map:
   })
 }
 
+/** A tool call's `function.arguments` as the JSON object it encodes ('' and null read as {}). */
+export function toolArguments (call: ToolCallInput, at: string): Record<string, unknown> {
+  let input: unknown = call.args
+  if (typeof input === 'string') {
+    if (input.trim() === '') input = {}
+    else {
+      try { input = JSON.parse(input) } catch {
+        throw new InvalidInput(`${at}.function.arguments is not valid JSON`)
+      }
+    }
+  } else if (input === undefined || input === null) {
+    input = {}
+  }
+  if (!isRecord(input)) throw new InvalidInput(`${at}.function.arguments must encode a JSON object`)
+  return input
+}
+
+/** One replayed `thinking_blocks` entry (the shape rotor hands out for Claude reasoning). */
+export type ThinkingBlockInput =
+  | { readonly type: 'thinking', readonly thinking: string, readonly signature: string }
+  | { readonly type: 'redacted_thinking', readonly data: string }
+
+export function thinkingBlockInput (b: unknown, at: string): ThinkingBlockInput {
+  if (isRecord(b) && b.type === 'thinking' && typeof b.thinking === 'string' && typeof b.signature === 'string') {
+    return { type: 'thinking', thinking: b.thinking, signature: b.signature }
+  }
+  if (isRecord(b) && b.type === 'redacted_thinking' && typeof b.data === 'string') {
+    return { type: 'redacted_thinking', data: b.data }
+  }
+  throw new InvalidInput(`${at} must be {type:"thinking", thinking, signature} or {type:"redacted_thinking", data}`)
+}
+
+/** `stop` as a list without empty strings (upstreams reject them, OpenAI ignores them); undefined when none. */
+export function stopSequences (stop: unknown): string[] | undefined {
+  if (stop === undefined || stop === null) return undefined
+  const list = typeof stop === 'string' ? [stop] : stop
+  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
+    throw new InvalidInput('stop must be a string or an array of strings')
+  }
+  const kept = (list as string[]).filter((s) => s !== '')
+  return kept.length > 0 ? kept : undefined
+}
+
 // ---- tools ----------------------------------------------------------------------------------------
 
 /** One checked function tool: the tool entry, its `function` object, and its parameters schema. */

@@ -15,6 +15,8 @@ export interface HttpAttemptInput {
   readonly headers: Record<string, string>
   readonly body: string | Buffer
   readonly req: AttemptRequest
+  /** Classifies a non-2xx answer; defaults to the shared classifyHttp (for upstreams whose error type is in a header). */
+  readonly classify?: (status: number, headers: Dispatcher.ResponseData['headers'], bodyText: string, now?: number) => Exclude<AttemptResult, { kind: 'ok' }>
 }
 
 /** Successful response before translation: status, headers and a body iterator whose first chunk was read. */
@@ -91,7 +93,7 @@ export async function sendAttempt (input: HttpAttemptInput): Promise<RawAttemptR
   const status = res.statusCode
   if (status < 200 || status >= 300) {
     try {
-      return classifyHttp(status, res.headers, await readBounded(body), req.now())
+      return (input.classify ?? classifyHttp)(status, res.headers, await readBounded(body), req.now())
     } catch (err) {
       return transportOutcome(err, req)
     }

@@ -8,7 +8,7 @@ import type { LateError } from '../routing/types.ts'
 import type { CompletionResult } from './chat-output.ts'
 import { readWhole, transportOutcome, type RawSuccess } from './http-attempt.ts'
 import { LateStreamError, lateErrorOf } from './late-error.ts'
-import { eventReader, type SseEvent } from './sse.ts'
+import { eventReader, type EventReader, type SseEvent } from './sse.ts'
 import type { AttemptRequest, AttemptResult } from './types.ts'
 
 export type Failure = Exclude<AttemptResult, { kind: 'ok' }>
@@ -35,6 +35,8 @@ export interface TranslatedStreamOptions {
   readonly lateError: (err: unknown) => LateError | undefined
   /** Failure message when the upstream ends without any output (and without an error). */
   readonly emptyMessage: string
+  /** Framing of the upstream body; SSE when left out (Bedrock passes its binary event-stream reader). */
+  readonly reader?: () => EventReader
 }
 
 export const emptyRest: AsyncIterable<Buffer> = {
@@ -81,7 +83,7 @@ export async function translatedStream (
   tr: StreamTranslator,
   opts: TranslatedStreamOptions,
 ): Promise<AttemptResult> {
-  const reader = eventReader()
+  const reader = opts.reader?.() ?? eventReader()
   const upstream = raw.rest[Symbol.asyncIterator]()
   const pull = async (): Promise<Piece> => {
     const step = await upstream.next()

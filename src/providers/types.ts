@@ -7,7 +7,8 @@ import type { LateError, Outcome } from '../routing/types.ts'
 /** The secret an attempt authenticates with, already resolved (never logged). */
 export interface AttemptCredential {
   readonly profileId: string
-  readonly type: 'api_key' | 'oauth' | 'token' | 'none'
+  /** `aws-sdk`: no secret here; the adapter signs with the AWS credential chain. */
+  readonly type: 'api_key' | 'oauth' | 'token' | 'none' | 'aws-sdk'
   readonly secret: string
   /**
    * Non-secret facts that came with the credential and that an adapter needs: e.g.

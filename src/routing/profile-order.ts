@@ -19,7 +19,7 @@ export interface BaseOrderInput {
   readonly leastRecentlyUsed?: boolean
 }
 
-const TYPE_RANK: Readonly<Record<Profile['type'], number>> = { oauth: 0, token: 1, api_key: 2, none: 3 }
+const TYPE_RANK: Readonly<Record<Profile['type'], number>> = { oauth: 0, token: 1, api_key: 2, 'aws-sdk': 3, none: 4 }
 
 /**
  * The explicit order (file, else config) keeps its own sequence, dropping ids that are

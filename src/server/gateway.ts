@@ -63,7 +63,7 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   const log = createLogger(initial.logLevel, opts.logDestination, { scrub: secrets.scrub })
   const credentials = createCredentialsDirectory(initial.home)
   const store: StateStore = await createStore(initial, { credentials, log, now })
-  const adapters = createAdapterRegistry()
+  const adapters = createAdapterRegistry({ now })
   // One per gateway (caches, single-flight, its own Redis connection), across reloads.
   const resolver = createCredentialResolver({
     credentials: (agent) => credentials.file(agent),

@@ -17,6 +17,9 @@ export interface ProviderGatewayOptions {
   readonly profiles: Record<string, unknown>
   /** Closed after the gateway when the test ends, in order. */
   readonly upstreams?: ReadonlyArray<{ close (): Promise<void> }>
+  /** Extra gateway environment (e.g. AWS variables for implicit discovery). */
+  readonly env?: Record<string, string>
+  readonly now?: () => number
 }
 
 export async function startProviderGateway (t: Test, opts: ProviderGatewayOptions): Promise<TestGateway> {
@@ -27,6 +30,8 @@ export async function startProviderGateway (t: Test, opts: ProviderGatewayOption
       agents: { defaults: { model: opts.model, ...(opts.models !== undefined ? { models: opts.models } : {}) } },
     },
     authProfiles: { version: 1, profiles: opts.profiles },
+    ...(opts.env !== undefined ? { env: opts.env } : {}),
+    ...(opts.now !== undefined ? { now: opts.now } : {}),
   })
   t.teardown(async () => {
     await gw.close()

@@ -1,5 +1,5 @@
 // `rotor models scan`: asks a provider which models it serves (OpenAI/OpenRouter `GET /models`,
-// Anthropic `GET /v1/models`, Ollama `GET /api/tags`) and can add chosen ones to the config.
+// Anthropic `GET /v1/models`, Ollama `GET /api/tags`, Bedrock's control plane in scan-bedrock.ts) and can add chosen ones to the config.
 import type { ModelDefinitionConfig } from '../../config/schema.ts'
 import type { LoadedConfig, ProviderDef } from '../../config/types.ts'
 import { resolveSecret } from '../../auth/profiles.ts'
@@ -9,6 +9,7 @@ import { notifyReload } from '../gateway-client.ts'
 import { printJson, table } from '../output.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
 import { isRecord } from '../../util/json.ts'
+import { scanBedrock } from './scan-bedrock.ts'
 
 export interface ScanOptions extends CommonOptions {
   readonly provider?: string
@@ -94,6 +95,7 @@ function endpoint (ctx: CliContext, config: LoadedConfig, provider: ProviderDef,
 }
 
 export async function scanProvider (ctx: CliContext, config: LoadedConfig, provider: ProviderDef, agent: string): Promise<ScannedModel[]> {
+  if (provider.api === 'bedrock-converse-stream') return await scanBedrock(ctx, config, provider, agent)
   const { url, headers, local } = endpoint(ctx, config, provider, agent)
   let res: Response
   try {

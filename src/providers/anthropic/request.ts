@@ -27,7 +27,7 @@ import type { ModelDef } from '../../config/types.ts'
 import { isRecord } from '../../util/json.ts'
 import {
   functionTools, InvalidInput, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
-  rejectNonText, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,
+  rejectNonText, stopSequences, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,
 } from '../chat-input.ts'
 import { toAnthropicMessages, type AnthropicMessage, type Block } from './messages.ts'
 
@@ -134,24 +134,13 @@ function rejectUnsupported (body: Readonly<Record<string, unknown>>): void {
   rejectLegacyFunctions(body, REJECT_MESSAGE)
 }
 
-function stopSequences (stop: unknown): string[] | undefined {
-  if (stop === undefined || stop === null) return undefined
-  const list = typeof stop === 'string' ? [stop] : stop
-  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
-    throw new InvalidInput('stop must be a string or an array of strings')
-  }
-  // Anthropic rejects empty stop sequences; OpenAI ignores them.
-  const kept = (list as string[]).filter((s) => s !== '')
-  return kept.length > 0 ? kept : undefined
-}
-
 /**
  * Budget from reasoning_effort, or a client-sent Anthropic `thinking` object as is (the
  * client then owns its constraints). The
  * budget must be ≥ 1024 and < max_tokens; it shrinks to leave ANSWER_ROOM tokens for the
  * answer, and thinking stays off when even the minimum does not fit.
  */
-function thinkingFor (body: Readonly<Record<string, unknown>>, model: ModelDef, maxTokens: number, forcedTool: boolean): Block | undefined {
+export function thinkingFor (body: Readonly<Record<string, unknown>>, model: ModelDef, maxTokens: number, forcedTool: boolean): Block | undefined {
   if (isRecord(body.thinking) && typeof body.thinking.type === 'string') return { ...body.thinking }
   const effort = body.reasoning_effort
   if (effort === undefined || effort === null) return undefined

@@ -14,6 +14,8 @@ export interface HttpAttemptInput {
   readonly headers: Record<string, string>
   readonly body: string | Buffer
   readonly req: AttemptRequest
+  /** Outcome of a non-2xx answer; defaults to classifyHttp (families with their own error shape pass theirs). */
+  readonly classify?: (status: number, headers: Dispatcher.ResponseData['headers'], bodyText: string) => Exclude<AttemptResult, { kind: 'ok' }>
 }
 
 /** Successful response before translation: status, headers and a body iterator whose first chunk was read. */
@@ -69,7 +71,7 @@ export async function sendAttempt (input: HttpAttemptInput): Promise<RawAttemptR
     const status = res.statusCode
     if (status < 200 || status >= 300) {
       const text = await readBounded(res.body)
-      return classifyHttp(status, res.headers, text)
+      return (input.classify ?? classifyHttp)(status, res.headers, text)
     }
     const body = res.body
     const first = await firstChunk(body)

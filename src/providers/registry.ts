@@ -1,6 +1,7 @@
 // API family → adapter. Adding a family is one file and one line here.
 import { createAnthropicMessagesAdapter } from './anthropic-messages.ts'
 import { createGitHubCopilotAdapter } from './github-copilot.ts'
+import { createGoogleGeminiCliAdapter } from './google-gemini-cli.ts'
 import { createOpenAICompletionsAdapter } from './openai-completions.ts'
 import { createOpenAIResponsesAdapter } from './openai-responses.ts'
 import type { ProviderAdapter } from './types.ts'
@@ -13,6 +14,7 @@ export function createAdapterRegistry (): AdapterRegistry {
     createAnthropicMessagesAdapter(),
     createOpenAIResponsesAdapter(),
     createGitHubCopilotAdapter(),
+    createGoogleGeminiCliAdapter(),
   ]
   return new Map(adapters.map((a) => [a.api, a]))
 }

@@ -253,3 +253,47 @@ t.test('an expired token is refreshed before the call; the stored credential kee
   t.equal(stored.projectId, cc.project)
   t.ok(cc.isCurrent(stored.access))
 })
+
+t.test('an error event before any output fails over, and the client sees one clean stream', async (t) => {
+  const { client, cc, openai } = await setup(t)
+  cc.reply({ kind: 'sse', events: [JSON.stringify(googleError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted', [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '20s' }]))] })
+  const { data, response } = await client.chat.completions.create({ model: 'gem', messages: [{ role: 'user', content: 'hi' }], stream: true }).withResponse()
+  let text = ''
+  for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? ''
+  t.equal(response.headers.get('x-rotor-model'), 'openai/gpt-5-mini')
+  t.equal(text, 'from openai')
+  t.equal(openai.requests.length, 1)
+})
+
+t.test('a stream cut after output ends, for the client, with an error event and no [DONE]', async (t) => {
+  const { gw, cc } = await setup(t)
+  cc.reply({ kind: 'sse', events: [textResponse(['Once upon']), textResponse([' a time'])], cutAfter: 1 })
+  const res = await gw.chat({ model: 'gem', stream: true, messages: [{ role: 'user', content: 'story' }] })
+  t.equal(res.status, 200)
+  const text = await res.text()
+  t.match(text, /"content":"Once upon"/)
+  t.match(text.split('\n\n').filter(Boolean).at(-1) ?? '', /^data: \{"error":\{/)
+  t.notMatch(text, /\[DONE\]/)
+})
+
+t.test('a profile without a project id is not sent upstream: it fails as auth and the fallback answers', async (t) => {
+  const cc = await startFakeCloudCode()
+  const openai = await startFakeUpstream(chatAnswer(['from openai']))
+  const account = cc.seed()
+  const gw = await startProviderGateway(t, {
+    providers: {
+      'google-antigravity': { baseUrl: cc.url, oauth: { tokenUrl: cc.tokenUrl } },
+      openai: { baseUrl: `${openai.url}/v1`, api: 'openai-completions', models: [{ id: 'gpt-5-mini' }] },
+    },
+    model: { primary: 'google-antigravity/gemini-3-flash', fallbacks: ['openai/gpt-5-mini'] },
+    profiles: {
+      'google-antigravity:old': { type: 'oauth', provider: 'google-antigravity', access: account.access, refresh: account.refresh, expires: Date.now() + 3_600_000 },
+      'openai:main': { type: 'api_key', provider: 'openai', key: OPENAI_KEY },
+    },
+    upstreams: [cc, openai],
+  })
+  const res = await gw.chat({ model: 'google-antigravity/gemini-3-flash', messages: [{ role: 'user', content: 'hi' }] })
+  t.equal(res.status, 200)
+  t.equal(res.headers.get('x-rotor-model'), 'openai/gpt-5-mini')
+  t.equal(cc.requests.length, 0)
+})

@@ -102,11 +102,49 @@ export const MESSAGE_EVENTS: readonly Buffer[] = [
   event('message_stop', {}),
 ].map((e) => Buffer.from(e))
 
+// Cloud Code Assist (Antigravity): the same answer as GenerateContentResponses in the
+// {response, traceId} envelope; SSE has no [DONE] (the stream ends at EOF).
+function gemini(parts: string[], finish: boolean, id: string): Record<string, unknown> {
+  const candidate: Record<string, unknown> = { content: { role: 'model', parts: parts.map((text) => ({ text })) } }
+  const response: Record<string, unknown> = { candidates: [candidate], modelVersion: 'm1', responseId: id }
+  if (finish) {
+    candidate.finishReason = 'STOP'
+    response.usageMetadata = { promptTokenCount: 12, candidatesTokenCount: 18, totalTokenCount: 30 }
+  }
+  return { response, traceId: 'trace-bench' }
+}
+
+export const GENERATE_BODY = Buffer.from(JSON.stringify(gemini(['Hello from the fake upstream, a fixed bench answer.'], true, 'resp-bench-1')))
+
+export const GENERATE_EVENTS: readonly Buffer[] = [
+  gemini(['Hello'], false, 'resp-bench-2'),
+  gemini([' from the'], false, 'resp-bench-2'),
+  gemini([' fake upstream.'], true, 'resp-bench-2'),
+].map((e) => Buffer.from(`data: ${JSON.stringify(e)}\r\n\r\n`))
+
+/** A fixed answer whatever the body says (Cloud Code chooses stream or not by path). */
+function fixed(events: readonly Buffer[] | undefined, json: Buffer): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    req.resume()
+    req.on('end', () => {
+      if (events !== undefined) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        for (const ev of events) res.write(ev)
+        res.end()
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': json.length })
+      res.end(json)
+    })
+  }
+}
 
 // Endpoint table: one route per upstream wire format the bench measures.
 const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
   'POST /v1/chat/completions': answer(STREAM_EVENTS, COMPLETION_BODY),
   'POST /v1/messages': answer(MESSAGE_EVENTS, MESSAGE_BODY),
+  'POST /v1/v1internal:streamGenerateContent': fixed(GENERATE_EVENTS, GENERATE_BODY),
+  'POST /v1/v1internal:generateContent': fixed(undefined, GENERATE_BODY),
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {

@@ -11,7 +11,7 @@ export interface Request {
   headers: Record<string, string>
   body: string
   /** Wire format of the answer (default openai); the probe checks its shape. */
-  wire?: 'openai' | 'anthropic'
+  wire?: 'openai' | 'anthropic' | 'gemini'
 }
 
 export interface Family {
@@ -24,6 +24,8 @@ export interface Family {
   rotorRequest: (mode: Mode) => Request
   /** What a client sends through the bare proxy: the upstream's own wire format. */
   bareRequest: (mode: Mode) => Request
+  /** Stored credentials the family needs in rotor's default agent (oauth-only providers). */
+  profiles?: Record<string, unknown>
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -38,6 +40,7 @@ function chatBody(model: string, mode: Mode): string {
 }
 
 export const BENCH_API_KEY = 'sk-bench-1234567890'
+const BENCH_GOOGLE_TOKEN = 'ya29.bench-1234567890'
 
 export const FAMILIES: readonly Family[] = [
   {
@@ -61,6 +64,29 @@ export const FAMILIES: readonly Family[] = [
       wire: 'anthropic',
     }),
   },
+  {
+    // Google Antigravity: rotor wraps the chat in the Cloud Code envelope (oauth profile with a
+    // project) and translates the SSE back; the bare proxy forwards Cloud Code's own format.
+    id: 'antigravity',
+    providerId: 'google-antigravity',
+    provider: (baseUrl) => ({ baseUrl, api: 'google-gemini-cli', auth: 'oauth', models: [{ id: 'm1' }] }),
+    rotorRequest: (mode) => ({ path: '/v1/chat/completions', headers: JSON_HEADERS, body: chatBody('google-antigravity/m1', mode) }),
+    bareRequest: (mode) => ({
+      path: mode === 'stream' ? '/v1/v1internal:streamGenerateContent?alt=sse' : '/v1/v1internal:generateContent',
+      headers: { ...JSON_HEADERS, authorization: `Bearer ${BENCH_GOOGLE_TOKEN}` },
+      body: JSON.stringify({
+        project: 'bench-project', model: 'm1', requestType: 'agent', userAgent: 'antigravity', requestId: 'agent-1-bench',
+        request: { contents: [{ role: 'user', parts: [{ text: 'Say hello in five words.' }] }], generationConfig: { maxOutputTokens: 16 } },
+      }),
+      wire: 'gemini',
+    }),
+    profiles: {
+      'google-antigravity:bench@example.com': {
+        type: 'oauth', provider: 'google-antigravity', access: BENCH_GOOGLE_TOKEN, refresh: '1//bench-refresh',
+        expires: 4102444800000, email: 'bench@example.com', projectId: 'bench-project',
+      },
+    },
+  },
 ]
 
 export type TargetKind = 'bare' | 'rotor'
@@ -80,6 +106,13 @@ export const TARGETS: readonly TargetSpec[] = [
   { name: 'rotor', kind: 'rotor', state: 'memory' },
   { name: 'rotor-redis', kind: 'rotor', state: 'redis', optional: true },
 ]
+
+/** The default agent's auth-profiles.json for the bench: every family's stored credentials. */
+export function rotorAuthProfiles(): Record<string, unknown> {
+  const profiles: Record<string, unknown> = {}
+  for (const f of FAMILIES) Object.assign(profiles, f.profiles)
+  return { version: 1, profiles }
+}
 
 /** The rotor config for the bench: every family's provider pointed at the fake upstream. */
 export function rotorConfig(opts: { upstreamBaseUrl: string; logLevel: string; redisUrl?: string; redisPrefix?: string }): Record<string, unknown> {

@@ -79,7 +79,11 @@ export interface ProbeResult {
   overheadMs?: number
 }
 
-function checkBody(mode: Mode, contentType: string, text: string, wire: 'openai' | 'anthropic'): string | undefined {
+function checkBody(mode: Mode, contentType: string, text: string, wire: 'openai' | 'anthropic' | 'gemini'): string | undefined {
+  if (wire === 'gemini') {
+    if (mode === 'stream') return text.includes('"finishReason":"STOP"') ? undefined : 'stream has no finishReason'
+    return text.includes('"candidates"') ? undefined : 'answer is not a Cloud Code response'
+  }
   if (wire === 'anthropic') {
     if (mode === 'stream') return text.includes('event: message_stop') ? undefined : 'stream has no message_stop event'
     return text.includes('"type":"message"') ? undefined : 'answer is not an Anthropic message'

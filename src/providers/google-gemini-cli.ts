@@ -5,7 +5,7 @@
 // `projectId`, handed over as `extra.projectId`), the endpoint and Google's error shape;
 // ./translated-stream.ts does the I/O around the answer.
 import { randomBytes } from 'node:crypto'
-import { cloudCodeHeaders } from '../auth/oauth/google-project.ts'
+import { CLOUD_CODE_HEADERS } from '../auth/oauth/google-project.ts'
 import { safeMessage } from '../routing/classify.ts'
 import { classifyCloudCodeError } from './gemini/errors.ts'
 import { isClaude, toCloudCodeRequest } from './gemini/request.ts'
@@ -28,7 +28,7 @@ export interface GoogleGeminiCliAdapterOptions {
 /** Bearer token, Antigravity identity, and config headers (which win). */
 export function antigravityHeaders (req: AttemptRequest): Record<string, string> {
   const headers = jsonHeaders(req, { authorization: `Bearer ${req.credential.secret}` })
-  for (const [k, v] of Object.entries(cloudCodeHeaders())) setDefaultHeader(headers, k, v)
+  for (const k in CLOUD_CODE_HEADERS) setDefaultHeader(headers, k, CLOUD_CODE_HEADERS[k])
   if (isClaude(req.model.id) && req.model.reasoning) setDefaultHeader(headers, 'anthropic-beta', INTERLEAVED_THINKING)
   return headers
 }
@@ -41,6 +41,9 @@ export function streamErrorOutcome (err: CloudCodeStreamError, now: number): Fai
 
 export function createGoogleGeminiCliAdapter (opts: GoogleGeminiCliAdapterOptions = {}): ProviderAdapter {
   const now = opts.now ?? Date.now
+  // requestId = agent-<ms>-<per-process random><counter>: unique without a random draw per request.
+  const idPrefix = randomBytes(4).toString('hex')
+  let serial = 0
   return {
     api: 'google-gemini-cli',
     async attempt (req: AttemptRequest): Promise<AttemptResult> {
@@ -52,7 +55,7 @@ export function createGoogleGeminiCliAdapter (opts: GoogleGeminiCliAdapterOption
       const started = now()
       const translated = toCloudCodeRequest(req.body, req.model, {
         projectId,
-        requestId: `agent-${started}-${randomBytes(5).toString('hex')}`,
+        requestId: `agent-${started}-${idPrefix}${(serial++ % 0x100000).toString(36)}`,
         profileId: req.credential.profileId,
       })
       if (translated.kind === 'invalid') return { kind: 'bad_request', status: 400, message: translated.message }

@@ -24,13 +24,11 @@ export function antigravityUserAgent (platform: string = process.platform, arch:
 
 export const CLIENT_METADATA = { ideType: 'IDE_UNSPECIFIED', platform: 'PLATFORM_UNSPECIFIED', pluginType: 'GEMINI' } as const
 
-/** Identity headers every Cloud Code Assist call carries (besides Authorization). */
-export function cloudCodeHeaders (): Record<string, string> {
-  return {
-    'user-agent': antigravityUserAgent(),
-    'x-goog-api-client': 'google-cloud-sdk vscode_cloudshelleditor/0.1',
-    'client-metadata': JSON.stringify(CLIENT_METADATA),
-  }
+/** Identity headers every Cloud Code Assist call carries (besides Authorization); built once. */
+export const CLOUD_CODE_HEADERS: Readonly<Record<string, string>> = {
+  'user-agent': antigravityUserAgent(),
+  'x-goog-api-client': 'google-cloud-sdk vscode_cloudshelleditor/0.1',
+  'client-metadata': JSON.stringify(CLIENT_METADATA),
 }
 
 /** Project discovery failed; the message is safe to print (never a token). */
@@ -76,7 +74,7 @@ async function call (input: DiscoverProjectInput, method: 'GET' | 'POST', url: s
   try {
     const res = await (input.fetch ?? fetch)(url, {
       method,
-      headers: { authorization: `Bearer ${input.accessToken}`, 'content-type': 'application/json', accept: 'application/json', ...cloudCodeHeaders() },
+      headers: { authorization: `Bearer ${input.accessToken}`, 'content-type': 'application/json', accept: 'application/json', ...CLOUD_CODE_HEADERS },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(timeoutMs),
     })

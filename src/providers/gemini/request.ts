@@ -17,7 +17,6 @@
 //  3. Dropped: logit_bias, service_tier, store, metadata, prediction, prompt_cache_key,
 //     safety_identifier, verbosity, user, parallel_tool_calls, `name` on messages,
 //     stream_options (read by the response translator), and any key not listed here.
-import { createHash } from 'node:crypto'
 import type { ModelDef } from '../../config/types.ts'
 import { isRecord } from '../../util/json.ts'
 import {
@@ -111,11 +110,29 @@ function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: 
   return { project: opts.projectId, model: model.id, request, requestType: 'agent', userAgent: 'antigravity', requestId: opts.requestId }
 }
 
-/** Stable per conversation (its first user turn) and account, so the upstream can reuse its cache. */
-function sessionId (profileId: string, contents: Content[]): string {
+/** FNV-1a over a string's UTF-16 units, 32 bits. */
+function fnv1a (s: string, seed: number): number {
+  let h = seed
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+/** How much of the first user turn identifies a conversation (its head is enough, and cheap). */
+const SESSION_TEXT = 1024
+
+/**
+ * Stable per conversation (the head of its first user turn) and account, so the upstream can
+ * keep its cache for it; the `-<digits>` shape is the Antigravity client's. Not a secret and not
+ * unique by design: a collision only shares cache affinity.
+ */
+export function sessionId (profileId: string, contents: Content[]): string {
   const first = contents.find((c) => c.role === 'user')
-  const text = first?.parts.map((p) => typeof p.text === 'string' ? p.text : '').join('') ?? ''
-  return `-${BigInt('0x' + createHash('sha256').update(profileId).update('\0').update(text).digest('hex').slice(0, 15)).toString()}`
+  let text = profileId + '\0'
+  for (const p of first?.parts ?? []) {
+    if (typeof p.text === 'string') text += p.text.slice(0, SESSION_TEXT)
+    if (text.length > SESSION_TEXT) break
+  }
+  return `-${fnv1a(text, 0x811c9dc5)}${fnv1a(text, 0x050c5d1f).toString().padStart(10, '0')}`
 }
 
 function toolsOf (tools: unknown): Part[] | undefined {

@@ -112,6 +112,23 @@ export function mapToolCalls<T> (m: Record<string, unknown>, where: string, map:
   })
 }
 
+/** A tool call's `function.arguments` as the JSON object it encodes ('' and null mean {}). */
+export function toolArguments (call: ToolCallInput, at: string): Record<string, unknown> {
+  let args: unknown = call.args
+  if (typeof args === 'string') {
+    if (args.trim() === '') args = {}
+    else {
+      try { args = JSON.parse(args) } catch {
+        throw new InvalidInput(`${at}.function.arguments is not valid JSON`)
+      }
+    }
+  } else if (args === undefined || args === null) {
+    args = {}
+  }
+  if (!isRecord(args)) throw new InvalidInput(`${at}.function.arguments must encode a JSON object`)
+  return args
+}
+
 // ---- tools ----------------------------------------------------------------------------------------
 
 /** One checked function tool: the tool entry, its `function` object, and its parameters schema. */

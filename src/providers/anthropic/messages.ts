@@ -3,7 +3,7 @@
 // share one user turn, as Anthropic requires), empty text is dropped, and tool_result
 // blocks are moved to the front of their user turn.
 import { isRecord } from '../../util/json.ts'
-import { InvalidInput, mapToolCalls, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
+import { InvalidInput, mapToolCalls, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>
 
@@ -150,19 +150,7 @@ function thinkingBlock (b: unknown, at: string): Block {
 }
 
 function toolUse (call: ToolCallInput, at: string): Block {
-  let input: unknown = call.args
-  if (typeof input === 'string') {
-    if (input.trim() === '') input = {}
-    else {
-      try { input = JSON.parse(input) } catch {
-        throw new InvalidInput(`${at}.function.arguments is not valid JSON`)
-      }
-    }
-  } else if (input === undefined || input === null) {
-    input = {}
-  }
-  if (!isRecord(input)) throw new InvalidInput(`${at}.function.arguments must encode a JSON object`)
-  return { type: 'tool_use', id: call.id, name: call.name, input }
+  return { type: 'tool_use', id: call.id, name: call.name, input: toolArguments(call, at) }
 }
 
 function toolResult (m: Record<string, unknown>, where: string): Block {

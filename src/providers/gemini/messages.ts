@@ -10,7 +10,7 @@
 // the field still gets a valid next turn. Signed thought parts (Claude models) come back as
 // `thinking_blocks`, as from the Anthropic adapter, and are replayed as `thought` parts.
 import { isRecord } from '../../util/json.ts'
-import { InvalidInput, mapToolCalls, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
+import { InvalidInput, mapToolCalls, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
 
 export type Part = Record<string, unknown>
 export interface Content { role: 'user' | 'model', parts: Part[] }
@@ -160,18 +160,7 @@ function modelParts (m: Record<string, unknown>, where: string, names: Map<strin
 }
 
 function functionCall (call: ToolCallInput, at: string, ids: boolean, signature: string | undefined): Part {
-  let args: unknown = call.args
-  if (typeof args === 'string') {
-    if (args.trim() === '') args = {}
-    else {
-      try { args = JSON.parse(args) } catch {
-        throw new InvalidInput(`${at}.function.arguments is not valid JSON`)
-      }
-    }
-  } else if (args === undefined || args === null) {
-    args = {}
-  }
-  if (!isRecord(args)) throw new InvalidInput(`${at}.function.arguments must encode a JSON object`)
+  const args = toolArguments(call, at)
   const part: Part = { functionCall: ids ? { name: call.name, args, id: call.id } : { name: call.name, args } }
   if (signature !== undefined) part.thoughtSignature = signature
   return part

@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto'
 import { isRecord } from '../../util/json.ts'
 import { assistantMessage, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions, type ToolCall } from '../chat-output.ts'
+// Same usage shape as the Responses family's (cached inside prompt, reasoning inside completion).
+import type { OpenAIUsage } from '../responses/response.ts'
 
 /** `{response: {...}, traceId}` → the inner GenerateContentResponse; a bare one passes as is. */
 export function unwrap (json: unknown): Record<string, unknown> | undefined {
@@ -29,14 +31,6 @@ export function finishReason (reason: unknown, calledTools: boolean): FinishReas
     default: // STOP, MALFORMED_FUNCTION_CALL, OTHER, FINISH_REASON_UNSPECIFIED and later values
       return calledTools ? 'tool_calls' : 'stop'
   }
-}
-
-export interface OpenAIUsage {
-  prompt_tokens: number
-  completion_tokens: number
-  total_tokens: number
-  prompt_tokens_details: { cached_tokens: number }
-  completion_tokens_details: { reasoning_tokens: number }
 }
 
 const count = (v: unknown): number => typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.trunc(v) : 0

@@ -297,3 +297,13 @@ t.test('a profile without a project id is not sent upstream: it fails as auth an
   t.equal(res.headers.get('x-rotor-model'), 'openai/gpt-5-mini')
   t.equal(cc.requests.length, 0)
 })
+
+t.test('an exhausted quota on one model leaves the account\'s other models usable (quotas are per model)', async (t) => {
+  const { gw, cc } = await setup(t, { fallback: false })
+  cc.reply({ kind: 'error', status: 429, body: QUOTA })
+  t.equal((await gw.chat({ model: 'gem', messages: [{ role: 'user', content: 'hi' }] })).status, 429)
+  const other = await gw.chat({ model: 'google-antigravity/claude-sonnet-4-5-thinking', messages: [{ role: 'user', content: 'hi' }] })
+  t.equal(other.status, 200)
+  t.equal(other.headers.get('x-rotor-profile'), 'google-antigravity:dev@example.com')
+  t.equal(cc.requests.at(-1)?.body.model, 'claude-sonnet-4-5-thinking')
+})

@@ -190,7 +190,7 @@ t.test('each upstream error class reaches the client as the right status, or fai
   const cases: Array<{ name: string, status: number, body: unknown, times?: number, expect: { status: number, model?: string } }> = [
     { name: '429 RESOURCE_EXHAUSTED (30 s) fails over', status: 429, body: RATE_LIMITED, expect: { status: 200, model: 'openai/gpt-5-mini' } },
     { name: '429 QUOTA_EXHAUSTED fails over', status: 429, body: QUOTA, expect: { status: 200, model: 'openai/gpt-5-mini' } },
-    // A rejected token is refreshed once and retried (DESIGN: 401/403 on oauth); a second 403 cools the profile.
+    // A rejected oauth token is refreshed once and retried (docs/routing.md); a second 403 cools the profile.
     { name: '403 PERMISSION_DENIED twice fails over', status: 403, times: 2, body: googleError(403, 'PERMISSION_DENIED', 'The caller does not have permission'), expect: { status: 200, model: 'openai/gpt-5-mini' } },
     { name: '404 NOT_FOUND moves to the next model', status: 404, body: googleError(404, 'NOT_FOUND', 'Requested entity was not found.'), expect: { status: 200, model: 'openai/gpt-5-mini' } },
     { name: '503 UNAVAILABLE fails over', status: 503, body: googleError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'), expect: { status: 200, model: 'openai/gpt-5-mini' } },

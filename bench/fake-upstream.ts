@@ -103,6 +103,27 @@ export const MESSAGE_EVENTS: readonly Buffer[] = [
   event('message_stop', {}),
 ].map((e) => Buffer.from(e))
 
+// Cloud Code Assist (Antigravity): the same answer as GenerateContentResponses in the
+// {response, traceId} envelope; SSE has no [DONE] (the stream ends at EOF).
+function gemini(parts: string[], finish: boolean, id: string): Record<string, unknown> {
+  const candidate: Record<string, unknown> = { content: { role: 'model', parts: parts.map((text) => ({ text })) } }
+  const response: Record<string, unknown> = { candidates: [candidate], modelVersion: 'm1', responseId: id }
+  if (finish) {
+    candidate.finishReason = 'STOP'
+    response.usageMetadata = { promptTokenCount: 12, candidatesTokenCount: 18, totalTokenCount: 30 }
+  }
+  return { response, traceId: 'trace-bench' }
+}
+
+export const GENERATE_BODY = Buffer.from(JSON.stringify(gemini(['Hello from the fake upstream, a fixed bench answer.'], true, 'resp-bench-1')))
+
+export const GENERATE_EVENTS: readonly Buffer[] = [
+  gemini(['Hello'], false, 'resp-bench-2'),
+  gemini([' from the'], false, 'resp-bench-2'),
+  gemini([' fake upstream.'], true, 'resp-bench-2'),
+].map((e) => Buffer.from(`data: ${JSON.stringify(e)}\r\n\r\n`))
+
+
 // Bedrock Converse: the same answer as JSON and as real event-stream frames.
 export const CONVERSE_BODY = Buffer.from(JSON.stringify({
   output: { message: { role: 'assistant', content: [{ text: 'Hello from the fake upstream, a fixed bench answer.' }] } },
@@ -140,6 +161,8 @@ const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void
   'POST /v1/messages': answer(MESSAGE_EVENTS, MESSAGE_BODY),
   'POST /v1/model/m1/converse': fixed('application/json', [CONVERSE_BODY]),
   'POST /v1/model/m1/converse-stream': fixed('application/vnd.amazon.eventstream', CONVERSE_FRAMES),
+  'POST /v1/v1internal:streamGenerateContent': fixed('text/event-stream', GENERATE_EVENTS),
+  'POST /v1/v1internal:generateContent': fixed('application/json; charset=UTF-8', [GENERATE_BODY]),
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse): void {

@@ -11,7 +11,7 @@ export interface Request {
   headers: Record<string, string>
   body: string
   /** Wire format of the answer (default openai); the probe checks its shape. */
-  wire?: 'openai' | 'anthropic' | 'bedrock'
+  wire?: 'openai' | 'anthropic' | 'bedrock' | 'gemini'
 }
 
 export interface Family {
@@ -26,6 +26,8 @@ export interface Family {
   bareRequest: (mode: Mode) => Request
   /** Environment rotor needs for this family (e.g. AWS keys for SigV4). */
   rotorEnv?: Record<string, string>
+  /** Stored credentials the family needs in rotor's default agent (oauth-only providers). */
+  profiles?: Record<string, unknown>
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -40,6 +42,7 @@ function chatBody(model: string, mode: Mode): string {
 }
 
 export const BENCH_API_KEY = 'sk-bench-1234567890'
+const BENCH_GOOGLE_TOKEN = 'ya29.bench-1234567890'
 
 export const FAMILIES: readonly Family[] = [
   {
@@ -78,6 +81,29 @@ export const FAMILIES: readonly Family[] = [
     }),
     rotorEnv: { AWS_ACCESS_KEY_ID: 'AKIABENCH00000000001', AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key', AWS_EC2_METADATA_DISABLED: 'true' },
   },
+  {
+    // Google Antigravity: rotor wraps the chat in the Cloud Code envelope (oauth profile with a
+    // project) and translates the SSE back; the bare proxy forwards Cloud Code's own format.
+    id: 'antigravity',
+    providerId: 'google-antigravity',
+    provider: (baseUrl) => ({ baseUrl, api: 'google-gemini-cli', auth: 'oauth', models: [{ id: 'm1' }] }),
+    rotorRequest: (mode) => ({ path: '/v1/chat/completions', headers: JSON_HEADERS, body: chatBody('google-antigravity/m1', mode) }),
+    bareRequest: (mode) => ({
+      path: mode === 'stream' ? '/v1/v1internal:streamGenerateContent?alt=sse' : '/v1/v1internal:generateContent',
+      headers: { ...JSON_HEADERS, authorization: `Bearer ${BENCH_GOOGLE_TOKEN}` },
+      body: JSON.stringify({
+        project: 'bench-project', model: 'm1', requestType: 'agent', userAgent: 'antigravity', requestId: 'agent-1-bench',
+        request: { contents: [{ role: 'user', parts: [{ text: 'Say hello in five words.' }] }], generationConfig: { maxOutputTokens: 16 } },
+      }),
+      wire: 'gemini',
+    }),
+    profiles: {
+      'google-antigravity:bench@example.com': {
+        type: 'oauth', provider: 'google-antigravity', access: BENCH_GOOGLE_TOKEN, refresh: '1//bench-refresh',
+        expires: 4102444800000, email: 'bench@example.com', projectId: 'bench-project',
+      },
+    },
+  },
 ]
 
 export type TargetKind = 'bare' | 'rotor'
@@ -97,6 +123,13 @@ export const TARGETS: readonly TargetSpec[] = [
   { name: 'rotor', kind: 'rotor', state: 'memory' },
   { name: 'rotor-redis', kind: 'rotor', state: 'redis', optional: true },
 ]
+
+/** The default agent's auth-profiles.json for the bench: every family's stored credentials. */
+export function rotorAuthProfiles(): Record<string, unknown> {
+  const profiles: Record<string, unknown> = {}
+  for (const f of FAMILIES) Object.assign(profiles, f.profiles)
+  return { version: 1, profiles }
+}
 
 /** The rotor config for the bench: every family's provider pointed at the fake upstream. */
 export function rotorConfig(opts: { upstreamBaseUrl: string; logLevel: string; redisUrl?: string; redisPrefix?: string }): Record<string, unknown> {

@@ -14,7 +14,7 @@ import type { RowResult } from './lib/report.ts'
 import {
   dropRedisPrefix, gatewayEntry, redisReachable, startBareProxyChild, startFakeUpstreamChild, startRotorChild,
 } from './lib/targets.ts'
-import { FAMILIES, MODES, TARGETS, rotorConfig } from './rows.ts'
+import { FAMILIES, MODES, TARGETS, rotorAuthProfiles, rotorConfig } from './rows.ts'
 import type { Family, Mode, TargetSpec } from './rows.ts'
 
 const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--redis] [--log-level L] [--probes N]
@@ -143,6 +143,7 @@ async function startTarget(spec: TargetSpec, s: Settings, state: RunState, upstr
         upstreamBaseUrl: `http://127.0.0.1:${upstreamPort}/v1`, logLevel: s.logLevel,
         ...(store === 'redis' ? { redisUrl, redisPrefix: prefix } : {}),
       }),
+      authProfiles: rotorAuthProfiles(),
       ...(store === 'redis' ? { redisUrl } : {}),
       env: Object.assign({}, ...FAMILIES.map((f) => f.rotorEnv ?? {})) as Record<string, string>,
     })

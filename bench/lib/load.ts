@@ -79,10 +79,14 @@ export interface ProbeResult {
   overheadMs?: number
 }
 
-function checkBody(mode: Mode, contentType: string, text: string, wire: 'openai' | 'anthropic' | 'bedrock'): string | undefined {
+function checkBody(mode: Mode, contentType: string, text: string, wire: 'openai' | 'anthropic' | 'bedrock' | 'gemini'): string | undefined {
   if (wire === 'bedrock') {
     if (mode === 'stream') return contentType.includes('application/vnd.amazon.eventstream') && text.includes('metadata') ? undefined : 'answer is not a Converse event stream'
     return text.includes('"output":{"message"') ? undefined : 'answer is not a Converse response'
+  }
+  if (wire === 'gemini') {
+    if (mode === 'stream') return text.includes('"finishReason":"STOP"') ? undefined : 'stream has no finishReason'
+    return text.includes('"candidates"') ? undefined : 'answer is not a Cloud Code response'
   }
   if (wire === 'anthropic') {
     if (mode === 'stream') return text.includes('event: message_stop') ? undefined : 'stream has no message_stop event'

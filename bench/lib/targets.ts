@@ -78,6 +78,8 @@ export interface RotorStartOptions {
   root: string
   home: string
   config: Record<string, unknown>
+  /** The default agent's auth-profiles.json, when families need stored credentials. */
+  authProfiles?: unknown
   state: 'memory' | 'redis'
   redisUrl?: string
   /** Extra environment for rotor (the families' own, e.g. AWS keys). */
@@ -95,6 +97,11 @@ export async function startRotorChild(opts: RotorStartOptions): Promise<Started>
   await mkdir(opts.home, { recursive: true })
   const configPath = join(opts.home, 'rotor.json')
   await writeFile(configPath, `${JSON.stringify(opts.config, null, 2)}\n`)
+  if (opts.authProfiles !== undefined) {
+    const agentDir = join(opts.home, 'agents', 'default', 'agent')
+    await mkdir(agentDir, { recursive: true })
+    await writeFile(join(agentDir, 'auth-profiles.json'), JSON.stringify(opts.authProfiles), { mode: 0o600 })
+  }
   const port = await freePort()
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

@@ -9,4 +9,5 @@ export const IMPLEMENTED_API_FAMILIES: ReadonlySet<ApiFamily> = new Set<ApiFamil
   'openai-responses',
   'github-copilot',
   'bedrock-converse-stream',
+  'google-gemini-cli',
 ])

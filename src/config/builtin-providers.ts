@@ -133,6 +133,25 @@ export const BUILTIN_PROVIDERS: readonly ProviderSpec[] = [
     ],
   },
   {
+    // Cloud Code Assist with a Google account (providers.md §10): oauth credentials carry the
+    // account's `projectId`; subscription models, so no token prices.
+    id: 'google-antigravity',
+    baseUrl: 'https://daily-cloudcode-pa.sandbox.googleapis.com',
+    api: 'google-gemini-cli',
+    auth: 'oauth',
+    // Public Antigravity installed-app client (its secret is in src/auth/oauth/token-endpoints.ts).
+    oauth: { tokenUrl: 'https://oauth2.googleapis.com/token', clientId: '1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com' },
+    models: [
+      { id: 'gemini-3-pro-high', name: 'Gemini 3 Pro High (Antigravity)', reasoning: true, input: TEXT_IMAGE, contextWindow: 1048576, maxTokens: 65536 },
+      { id: 'gemini-3-pro-low', name: 'Gemini 3 Pro Low (Antigravity)', reasoning: true, input: TEXT_IMAGE, contextWindow: 1048576, maxTokens: 65536 },
+      { id: 'gemini-3-flash', name: 'Gemini 3 Flash (Antigravity)', reasoning: true, input: TEXT_IMAGE, contextWindow: 1048576, maxTokens: 65536 },
+      { id: 'claude-sonnet-4-5', name: 'Claude Sonnet 4.5 (Antigravity)', input: TEXT_IMAGE, contextWindow: 200000, maxTokens: 64000 },
+      { id: 'claude-sonnet-4-5-thinking', name: 'Claude Sonnet 4.5 Thinking (Antigravity)', reasoning: true, input: TEXT_IMAGE, contextWindow: 200000, maxTokens: 64000 },
+      { id: 'claude-opus-4-5-thinking', name: 'Claude Opus 4.5 Thinking (Antigravity)', reasoning: true, input: TEXT_IMAGE, contextWindow: 200000, maxTokens: 64000 },
+      { id: 'gpt-oss-120b-medium', name: 'GPT-OSS 120B Medium (Antigravity)', contextWindow: 131072, maxTokens: 32768 },
+    ],
+  },
+  {
     id: 'qwen-portal',
     baseUrl: 'https://portal.qwen.ai/v1',
     api: 'openai-completions',

@@ -5,6 +5,7 @@ import type { Clock } from '../routing/types.ts'
 import { createAnthropicMessagesAdapter } from './anthropic-messages.ts'
 import { createBedrockConverseAdapter } from './bedrock-converse.ts'
 import { createGitHubCopilotAdapter } from './github-copilot.ts'
+import { createGoogleGeminiCliAdapter } from './google-gemini-cli.ts'
 import { createOpenAICompletionsAdapter } from './openai-completions.ts'
 import { createOpenAIResponsesAdapter } from './openai-responses.ts'
 import type { ProviderAdapter } from './types.ts'
@@ -23,6 +24,7 @@ export function createAdapterRegistry (opts: AdapterRegistryOptions = {}): Adapt
     createOpenAIResponsesAdapter(),
     createGitHubCopilotAdapter(),
     createBedrockConverseAdapter({ now: opts.now }),
+    createGoogleGeminiCliAdapter(),
   ]
   const registry = new Map(adapters.map((a) => [a.api, a]))
   assertMatchesConfig(registry)

@@ -1,6 +1,7 @@
 // Interactive logins per provider (`rotor models auth login --provider P`): one dispatch table
 // and the mapping from config (`models.providers.<id>.oauth.*`) and env to endpoint overrides.
 import { loginGitHubCopilot, loginQwenPortal } from './device-code.ts'
+import { loginGoogleAntigravity } from './google.ts'
 import { loginAnthropic, loginChutes, loginOpenAICodex } from './pkce.ts'
 import type { FlowDeps, LoginResult } from './types.ts'
 
@@ -14,8 +15,9 @@ export {
   GITHUB_COPILOT_OAUTH, QWEN_OAUTH, loginGitHubCopilot, loginQwenPortal, type GitHubDeviceEndpoints, type QwenEndpoints,
 } from './device-code.ts'
 export { startCallbackServer, type CallbackServer } from './callback-server.ts'
+export { GOOGLE_ANTIGRAVITY_OAUTH, loginGoogleAntigravity, type GoogleEndpoints } from './google.ts'
 
-export const LOGIN_PROVIDERS = ['anthropic', 'openai-codex', 'qwen-portal', 'chutes', 'github-copilot'] as const
+export const LOGIN_PROVIDERS = ['anthropic', 'openai-codex', 'qwen-portal', 'chutes', 'github-copilot', 'google-antigravity'] as const
 export type LoginProvider = typeof LOGIN_PROVIDERS[number]
 
 export function isLoginProvider (p: string): p is LoginProvider {
@@ -32,6 +34,7 @@ export const OVERRIDE_KEYS: Readonly<Record<LoginProvider, readonly string[]>> =
   chutes: ['authorizeUrl', 'tokenUrl', 'userinfoUrl', 'clientId', 'clientSecret', 'redirectUri', 'scope'],
   'qwen-portal': ['deviceCodeUrl', 'tokenUrl', 'clientId', 'scope'],
   'github-copilot': ['deviceCodeUrl', 'accessTokenUrl', 'clientId', 'scope'],
+  'google-antigravity': ['authorizeUrl', 'tokenUrl', 'clientId', 'clientSecret', 'redirectUri', 'scope', 'userinfoUrl', 'codeAssistUrl'],
 }
 
 /** Overrides from a provider's `oauth` config object, then env (Chutes' app client). */
@@ -54,7 +57,7 @@ export function endpointOverrides (provider: LoginProvider, oauth: unknown, env:
 export interface RunLoginOptions extends FlowDeps {
   readonly provider: LoginProvider
   readonly endpoints?: Readonly<Record<string, string>>
-  /** Codex/Chutes: no loopback server, paste the redirect URL. */
+  /** Codex/Chutes/Antigravity: no loopback server, paste the redirect URL. */
   readonly manual?: boolean
 }
 
@@ -66,5 +69,6 @@ export async function runLogin (opts: RunLoginOptions): Promise<LoginResult> {
     case 'chutes': return await loginChutes({ ...opts, endpoints })
     case 'qwen-portal': return await loginQwenPortal({ ...opts, endpoints })
     case 'github-copilot': return await loginGitHubCopilot({ ...opts, endpoints })
+    case 'google-antigravity': return await loginGoogleAntigravity({ ...opts, endpoints })
   }
 }

@@ -144,7 +144,7 @@ async function waitForCode (io: LoginIO, server: CallbackServer | undefined, sta
   }
 }
 
-interface LoopbackLogin {
+export interface LoopbackLogin {
   readonly endpoints: { readonly authorizeUrl: string, readonly clientId: string, readonly scope: string, readonly redirectUri: string }
   /** Skip the callback server: the user pastes the redirect URL. */
   readonly manual: boolean
@@ -161,7 +161,7 @@ interface LoopbackLogin {
  * then the code from the callback or the user's paste. `exchange` runs while the callback
  * server is still up.
  */
-async function loopbackLogin<T> (io: LoginIO, login: LoopbackLogin, exchange: (code: string, redirectUri: string, pkce: Pkce) => Promise<T>): Promise<T> {
+export async function loopbackLogin<T> (io: LoginIO, login: LoopbackLogin, exchange: (code: string, redirectUri: string, pkce: Pkce) => Promise<T>): Promise<T> {
   const ep = login.endpoints
   const pkce = createPkce()
   const state = randomState()

@@ -12,6 +12,8 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 interface EndpointSpec {
   readonly tokenUrl?: string
   readonly clientId?: string
+  /** Installed-app clients' public secret (Google requires it on every grant). */
+  readonly clientSecret?: string
   readonly body: 'json' | 'form'
   /** Provider fields taken from a token response (kept old ones win when absent). */
   readonly fields?: (json: Record<string, unknown>, access: string) => Record<string, unknown>
@@ -43,10 +45,11 @@ export const TOKEN_ENDPOINTS: Readonly<Record<string, EndpointSpec>> = {
   },
   // No universal public client: clientId comes from config or the credential's `clientId`.
   chutes: { tokenUrl: 'https://api.chutes.ai/idp/token', body: 'form' },
-  // Google also wants the installed-app client secret: the credential's `clientSecret`.
+  // Google also wants the installed-app client secret, public in the Antigravity app.
   'google-antigravity': {
     tokenUrl: 'https://oauth2.googleapis.com/token',
     clientId: '1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com',
+    clientSecret: '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',
     body: 'form',
   },
 }
@@ -147,7 +150,8 @@ async function grant (input: RefreshInput): Promise<StoredToken> {
   const { current } = input
   if (current.refresh === '') throw new RefreshError('the credential has no refresh token; log in again')
   const clientId = str(current.fields.clientId) ?? input.override?.clientId ?? spec.clientId
-  const clientSecret = str(current.fields.clientSecret)
+  // The built-in secret belongs to the built-in client only.
+  const clientSecret = str(current.fields.clientSecret) ?? (clientId === spec.clientId ? spec.clientSecret : undefined)
   const params: Record<string, string> = { grant_type: 'refresh_token', refresh_token: current.refresh }
   if (clientId !== undefined) params.client_id = clientId
   if (clientSecret !== undefined) params.client_secret = clientSecret

@@ -37,7 +37,7 @@ interface Extras { agent?: boolean, json?: boolean }
 /** `--config` (and `--agent`, `--json` where they apply) on a leaf command. */
 function common (cmd: Command, extras: Extras = {}): Command {
   cmd.option('--config <path>', 'config file (JSON5 or YAML); default $ROTOR_HOME/rotor.json')
-  if (extras.agent === true) cmd.option('--agent <id>', 'agent whose credentials and models to use', 'default')
+  if (extras.agent === true) cmd.option('--agent <id>', 'agent whose credentials and models to use (default: the config\'s default agent)')
   if (extras.json === true) cmd.option('--json', 'print JSON')
   return cmd
 }

@@ -61,6 +61,7 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   const secrets = createSecretRegistry()
   secrets.add(...configSecrets(initial))
   const log = createLogger(initial.logLevel, opts.logDestination, { scrub: secrets.scrub })
+  for (const w of initial.warnings) log.warn(w)
   const credentials = createCredentialsDirectory(initial.home)
   const store: StateStore = await createStore(initial, { credentials, log, now })
   const adapters = createAdapterRegistry({ now })
@@ -95,6 +96,7 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
       if (runtime.dispatcher !== previous) void previous.close().catch((err: unknown) => { log.warn({ err }, 'closing the old upstream pool failed') })
       void resolver.syncExternal(next.agents.keys())
       writeModelsJsonSafe(next, log)
+      for (const w of next.warnings) log.warn(w)
       log.info({ path: next.path }, 'config reloaded')
     },
     onError: (err) => { log.error({ err }, 'config reload rejected; keeping the previous config') },

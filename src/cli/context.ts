@@ -2,6 +2,7 @@
 import { agentIdProblem, authProfilesPath, DEFAULT_AGENT, isAgentId, loadConfig, resolveHome } from '../config/index.ts'
 import type { LoadedConfig } from '../config/types.ts'
 import { openCredentialsFile, type CredentialsFile } from '../auth/credentials-file.ts'
+import { isKeylessProfile } from '../auth/profiles.ts'
 import { createMemoryStore } from '../state/memory-store.ts'
 import type { StateStore } from '../state/types.ts'
 import { processOutput, type Output } from './output.ts'
@@ -151,6 +152,7 @@ export async function openStateStore (ctx: CliContext, config: LoadedConfig): Pr
       return f
     },
     onError: (err) => { ctx.o.err(`warning: ${err instanceof Error ? err.message : String(err)}`) },
+    persists: (_agent, id) => !isKeylessProfile(config.catalog, id),
   })
 }
 

@@ -140,3 +140,38 @@ export function ignoredWarning (file: string, ignored: readonly IgnoredSetting[]
 
 /** Clawdbot's default agent (src/agents/agent-scope.ts resolveDefaultAgentId): marked, else first listed, else `main`. */
 export const CLAWDBOT_DEFAULT_AGENT = 'main'
+
+/** Clawdbot's normalizeAgentId (src/routing/session-key.ts): lower case, other characters collapsed to `-`. */
+export function clawdbotAgentId (raw: string): string {
+  const trimmed = raw.trim()
+  if (trimmed === '') return CLAWDBOT_DEFAULT_AGENT
+  if (/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(trimmed)) return trimmed.toLowerCase()
+  return trimmed.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+/, '').replace(/-+$/, '').slice(0, 64) || CLAWDBOT_DEFAULT_AGENT
+}
+
+/**
+ * The rotor config `rotor import clawdbot` writes for a Clawdbot config: its models, agents and
+ * auth as they are (`${VAR}` references untouched), without the settings listed in `ignored`,
+ * and with the default agent marked, since rotor's own rule (a marked entry, else `default`)
+ * differs from Clawdbot's.
+ */
+export function toRotorConfig (parsed: unknown, defaultAgent: string): { config: Record<string, unknown>, ignored: IgnoredSetting[] } {
+  const { config: own, ignored } = withoutClawdbotSettings(parsed, true)
+  const src = isRecord(own) ? own : {}
+  const out: Record<string, unknown> = {}
+  if (isRecord(src.logging) && src.logging.level !== undefined) out.logging = { level: src.logging.level }
+  if (isRecord(src.models)) out.models = src.models
+  const agents: Record<string, unknown> = isRecord(src.agents) ? { ...src.agents } : {}
+  const list = Array.isArray(agents.list) ? agents.list.filter(isRecord).map((a) => ({ ...a })) : []
+  for (const a of list) {
+    delete a.default
+    if (typeof a.id === 'string') a.id = clawdbotAgentId(a.id)
+  }
+  const entry = list.find((a) => a.id === defaultAgent)
+  if (entry !== undefined) entry.default = true
+  else list.unshift({ id: defaultAgent, default: true })
+  agents.list = list
+  out.agents = agents
+  if (isRecord(src.auth)) out.auth = src.auth
+  return { config: out, ignored }
+}

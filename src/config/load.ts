@@ -7,7 +7,8 @@ import { Compile } from 'typebox/compile'
 import type { Validator } from 'typebox/compile'
 import { ConfigError } from '../errors.ts'
 import { buildCatalog } from './catalog.ts'
-import { CLAWDBOT_DEFAULT_AGENT, ignoredWarning, isClawdbotConfig, withoutClawdbotSettings } from './clawdbot-config.ts'
+import { ignoredWarning, isClawdbotConfig, withoutClawdbotSettings } from './clawdbot-config.ts'
+import { defaultAgentOf, orderKeyWarnings } from './agent-rules.ts'
 import type { ProviderSpec } from './builtin-providers.ts'
 import { envReferenceName, MissingEnvVarError, substituteEnv } from './env-substitute.ts'
 import { findConfigPath, resolveHome, type Env } from './paths.ts'
@@ -239,34 +240,6 @@ function buildAliases (defaults: ModelsMap, agent: ModelsMap): Map<string, strin
     if (entry !== undefined && (entry[1] === undefined || entry[1].trim() === '') && !aliases.has(alias)) aliases.set(alias, target)
   }
   return aliases
-}
-
-/** The `default: true` entry (the first when several are), else `default` (Clawdbot config: its own rule). */
-function defaultAgentOf (raw: RotorConfig, clawdbot: boolean, warnings: string[]): string {
-  const list = raw.agents?.list ?? []
-  const marked = list.filter((a) => a.default === true)
-  if (marked.length > 1) warnings.push(`agents.list: ${marked.map((a) => a.id).join(', ')} are all marked default; using ${marked[0].id}`)
-  if (marked.length > 0) return marked[0].id
-  if (!clawdbot) return DEFAULT_AGENT
-  return list[0]?.id ?? CLAWDBOT_DEFAULT_AGENT
-}
-
-/**
- * `auth.order` is keyed by provider. An agent's id there (`auth.order.main`, as the Clawdbot
- * guide writes it) is no provider: warned about, since it orders nothing.
- */
-function orderKeyWarnings (raw: RotorConfig, catalog: LoadedConfig['catalog'], agents: ReadonlyMap<string, AgentSettings>): string[] {
-  const out: string[] = []
-  const check = (where: string, order: Readonly<Record<string, unknown>> | undefined): void => {
-    for (const key of Object.keys(order ?? {})) {
-      if (catalog.providers.has(key) || !(agents.has(key) || key === CLAWDBOT_DEFAULT_AGENT)) continue
-      out.push(`${where}.${key}: "${key}" is an agent, not a provider, so this order applies to nothing; ` +
-        `an agent's order goes in agents.list[].auth.order.<provider>, or run: rotor models auth order set --agent ${key} --provider <provider> <profile ids…>`)
-    }
-  }
-  check('auth.order', raw.auth?.order)
-  ;(raw.agents?.list ?? []).forEach((a, i) => { check(`agents.list[${i}].auth.order`, a.auth?.order) })
-  return out
 }
 
 function resolveAgents (raw: RotorConfig, clients: readonly ClientDef[], defaultAgent: string = DEFAULT_AGENT): Map<string, AgentSettings> {

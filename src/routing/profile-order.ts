@@ -26,7 +26,7 @@ export function explicitOrder (fileOrder: readonly string[] | undefined, configO
 }
 
 /**
- * How a provider's profiles take turns (DESIGN §3 / docs/routing.md): `auth.strategy` when it
+ * How a provider's profiles take turns (docs/routing.md): `auth.strategy` when it
  * is written; else an explicit order is a priority list (`ordered`, as Clawdbot tries it) and a
  * provider without one rotates (`round-robin`).
  */

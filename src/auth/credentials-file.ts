@@ -242,8 +242,15 @@ export function openCredentialsFile (path: string, options: CredentialsFileOptio
     return next
   }
 
+  /** Writes made while exclusive() holds the lock, one after the other. */
+  let heldQueue: Promise<unknown> = Promise.resolve()
+
   function update (mutator: (file: AuthProfilesFile) => void | boolean): Promise<AuthProfilesFile> {
-    if (holds(realPath(path))) return modify(mutator)
+    if (holds(realPath(path))) {
+      const next = heldQueue.then(() => modify(mutator))
+      heldQueue = next.catch(() => {})
+      return next
+    }
     return queued(() => lockedUpdate(mutator))
   }
 
@@ -258,8 +265,10 @@ export function openCredentialsFile (path: string, options: CredentialsFileOptio
         inner.set(realPath(path), mark)
         return await held.run(inner, job)
       } finally {
-        // Work the job started and left running must not write unlocked later.
+        // Writes the job started finish under the lock; ones started later by work it left
+        // running take the lock themselves.
         mark.active = false
+        await heldQueue
         await release().catch(() => {})
       }
     })

@@ -200,6 +200,9 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
       lockPath: cli !== undefined && cli.read() !== undefined
         ? `${cli.path}.rotor-refresh`
         : `${file.path}.refresh-${safeName(profile.id)}`,
+      // Clawdbot refreshes holding auth-profiles.json's own lock: hold it too, so whichever
+      // comes second re-reads the other's token instead of spending the rotated refresh token.
+      exclusive: (job) => file.exclusive(job),
       local (fresh) {
         const c = readFile(agent, fresh)?.profiles[profile.id]
         return preferUsable(usable, cache.get(key), c?.type === 'oauth' ? toStored(c) : undefined, fresh ? cli?.read() : undefined)

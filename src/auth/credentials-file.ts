@@ -1,16 +1,22 @@
 // One agent's auth-profiles.json: cached reads with cheap change detection, locked atomic updates.
-import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync, mkdirSync, type Stats } from 'node:fs'
+// The lock is the file's own proper-lockfile lock (`auth-profiles.json.lock`), the one Clawdbot
+// takes, so rotor and Clawdbot never write over each other.
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { linkSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync, mkdirSync, type Stats } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { lock } from 'proper-lockfile'
 import { CorruptCredentialsError } from '../errors.ts'
 import type { Clock } from '../routing/types.ts'
 import { tmpPathFor, writeFileAtomic } from '../util/atomic-file.ts'
-import { isRecord } from '../util/json.ts'
-import type { AuthProfilesFile, Credential, UsageStats } from './types.ts'
+import { emptyAuthProfiles, readAuthProfiles, writeAuthProfiles } from './auth-profiles-format.ts'
+import type { AuthProfilesFile } from './types.ts'
 
-// Kept here too: callers and tests know it as part of the credentials file API.
+// Kept here too: callers and tests know them as part of the credentials file API.
 export { writeJsonAtomic } from '../util/atomic-file.ts'
+export { emptyAuthProfiles } from './auth-profiles-format.ts'
+/** Narrows parsed JSON to the v1 shape; undefined when `profiles` is not an object. */
+export const normalizeAuthProfiles = readAuthProfiles
 
 export interface CredentialsFileOptions {
   /** Called when read() or update() finds content written by someone else (not by this instance). */
@@ -33,107 +39,42 @@ export interface CredentialsFile {
    * returning `false` skips the write. Resolves to the new content.
    */
   update(mutator: (file: AuthProfilesFile) => void | boolean): Promise<AuthProfilesFile>
+  /**
+   * Holds the file's lock for the whole of `job` (an OAuth refresh): update() calls made
+   * inside it, on any handle of this file, write without locking again; other writers of
+   * this process wait, other processes (rotor or Clawdbot) find the lock taken.
+   */
+  exclusive<T>(job: () => Promise<T>): Promise<T>
   /** Set while the file on disk is corrupt (the last good copy keeps being served). */
   readonly error: CorruptCredentialsError | undefined
 }
 
+// Clawdbot's lock: the lock directory of the file's real path (proper-lockfile's default, so a
+// symlinked store is locked where it lives), stale after 30 s.
 const LOCK_OPTIONS = {
   retries: { retries: 20, factor: 1.5, minTimeout: 20, maxTimeout: 500, randomize: true },
   stale: 30000,
-  realpath: false
 } as const
 
-const CREDENTIAL_TYPES = new Set(['api_key', 'oauth', 'token'])
+/**
+ * For exclusive(): Clawdbot's own options (AUTH_STORE_LOCK_OPTIONS in its
+ * src/agents/auth-profiles/constants.ts), so a refresh waits out Clawdbot's as long as
+ * Clawdbot waits out rotor's (up to about 40 s).
+ */
+const EXCLUSIVE_LOCK_OPTIONS = {
+  retries: { retries: 10, factor: 2, minTimeout: 100, maxTimeout: 10_000, randomize: true },
+  stale: 30000,
+} as const
 
-export function emptyAuthProfiles (): AuthProfilesFile {
-  return { version: 1, profiles: {} }
+/** Real paths of the credentials files whose lock the current async context holds. */
+const held = new AsyncLocalStorage<ReadonlyMap<string, { active: boolean }>>()
+
+function realPath (path: string): string {
+  try { return realpathSync(path) } catch { return path }
 }
 
-function finite (v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v)
-}
-
-function str (v: unknown): string {
-  return typeof v === 'string' ? v : ''
-}
-
-function normalizeCredential (raw: unknown): Credential | undefined {
-  if (!isRecord(raw)) return undefined
-  const provider = raw.provider
-  if (typeof provider !== 'string' || provider.trim() === '') return undefined
-  if (typeof raw.type !== 'string' || !CREDENTIAL_TYPES.has(raw.type)) return undefined
-  const email = typeof raw.email === 'string' ? { email: raw.email } : {}
-  switch (raw.type) {
-    case 'api_key':
-      return { type: 'api_key', provider, key: str(raw.key), ...email }
-    case 'token':
-      return { type: 'token', provider, token: str(raw.token), ...(finite(raw.expires) ? { expires: raw.expires } : {}), ...email }
-    default:
-      // Extra provider fields (projectId, accountId, enterpriseUrl …) are kept, as Clawdbot does.
-      return { ...raw, type: 'oauth', provider, access: str(raw.access), refresh: str(raw.refresh), expires: finite(raw.expires) ? raw.expires : 0 }
-  }
-}
-
-const NUMERIC_STATS = ['lastUsed', 'errorCount', 'lastFailureAt', 'cooldownUntil', 'disabledUntil', 'probeUntil'] as const
-
-/** Keeps unknown fields and key order (the memory store compares entries as JSON); drops ill-typed known ones. */
-function normalizeUsageStats (raw: unknown): UsageStats | undefined {
-  if (!isRecord(raw)) return undefined
-  const out: Record<string, unknown> = { ...raw }
-  for (const k of NUMERIC_STATS) if (k in out && !finite(out[k])) delete out[k]
-  for (const k of ['cooldownReason', 'disabledReason']) if (k in out && typeof out[k] !== 'string') delete out[k]
-  if ('failureCounts' in out) {
-    if (!isRecord(out.failureCounts)) delete out.failureCounts
-    else out.failureCounts = Object.fromEntries(Object.entries(out.failureCounts).filter(([, n]) => finite(n)))
-  }
-  if ('modelCooldowns' in out) {
-    if (!isRecord(out.modelCooldowns)) delete out.modelCooldowns
-    else {
-      out.modelCooldowns = Object.fromEntries(Object.entries(out.modelCooldowns)
-        .filter(([, c]) => isRecord(c) && finite(c.until)))
-    }
-  }
-  return out as UsageStats
-}
-
-/** Narrows parsed JSON to the v1 shape; undefined when `profiles` is not an object. */
-export function normalizeAuthProfiles (raw: unknown): AuthProfilesFile | undefined {
-  if (!isRecord(raw) || !isRecord(raw.profiles)) return undefined
-  const file: AuthProfilesFile = { version: 1, profiles: {} }
-  for (const [id, c] of Object.entries(raw.profiles)) {
-    const cred = normalizeCredential(c)
-    if (cred !== undefined) file.profiles[id] = cred
-  }
-  if (isRecord(raw.order)) {
-    const order: Record<string, string[]> = {}
-    for (const [provider, ids] of Object.entries(raw.order)) {
-      if (!Array.isArray(ids)) continue
-      const list = ids.filter((x): x is string => typeof x === 'string').map(x => x.trim()).filter(x => x !== '')
-      if (list.length > 0) order[provider] = list
-    }
-    file.order = order
-  }
-  if (isRecord(raw.lastGood)) {
-    file.lastGood = Object.fromEntries(Object.entries(raw.lastGood).filter((e): e is [string, string] => typeof e[1] === 'string'))
-  }
-  if (isRecord(raw.usageStats)) {
-    const stats: Record<string, UsageStats> = {}
-    for (const [id, s] of Object.entries(raw.usageStats)) {
-      const n = normalizeUsageStats(s)
-      if (n !== undefined) stats[id] = n
-    }
-    file.usageStats = stats
-  }
-  return file
-}
-
-/** Only these fields are ever written (Clawdbot's save does the same). */
-function serialize (file: AuthProfilesFile): string {
-  const out: Record<string, unknown> = { version: 1, profiles: file.profiles }
-  if (file.order !== undefined) out.order = file.order
-  if (file.lastGood !== undefined) out.lastGood = file.lastGood
-  if (file.usageStats !== undefined) out.usageStats = file.usageStats
-  return JSON.stringify(out, null, 2) + '\n'
+function holds (real: string): boolean {
+  return held.getStore()?.get(real)?.active === true
 }
 
 function deepFreeze<T> (v: T): T {
@@ -149,7 +90,7 @@ function ensureExists (path: string): void {
   try { statSync(path); return } catch {}
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   const tmp = tmpPathFor(path)
-  writeFileSync(tmp, serialize(emptyAuthProfiles()), { mode: 0o600, flag: 'wx' })
+  writeFileSync(tmp, writeAuthProfiles(emptyAuthProfiles()), { mode: 0o600, flag: 'wx' })
   try {
     linkSync(tmp, path)
   } catch (err) {
@@ -180,7 +121,7 @@ function parse (path: string, text: string): AuthProfilesFile {
     // JSON.parse messages quote the input, which may hold a secret: never include them.
     throw new CorruptCredentialsError(`Credentials file ${path} is not valid JSON; fix or remove it (rotor will not overwrite it)`)
   }
-  const file = normalizeAuthProfiles(raw)
+  const file = readAuthProfiles(raw)
   if (file === undefined) {
     throw new CorruptCredentialsError(`Credentials file ${path} has no "profiles" object; fix or remove it (rotor will not overwrite it)`)
   }
@@ -237,7 +178,7 @@ export function openCredentialsFile (path: string, options: CredentialsFileOptio
         text = readFileSync(path, 'utf8')
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-        text = serialize(emptyAuthProfiles())
+        text = writeAuthProfiles(emptyAuthProfiles())
       }
       try {
         file = parse(path, text)
@@ -251,53 +192,93 @@ export function openCredentialsFile (path: string, options: CredentialsFileOptio
     return adopt(sig, file, cache !== undefined)
   }
 
-  async function lockedUpdate (mutator: (file: AuthProfilesFile) => void | boolean): Promise<AuthProfilesFile> {
-    ensureExists(path)
-    const release = await lock(path, {
-      ...LOCK_OPTIONS,
-      // Default would throw from a timer and crash the process; the write below is short.
-      onCompromised: () => {}
-    })
+  /** Read-modify-write of the file; the caller holds its lock. */
+  async function modify (mutator: (file: AuthProfilesFile) => void | boolean): Promise<AuthProfilesFile> {
+    // stat before read: a writer that ignores the lock then costs a re-read, never a missed change.
+    const sigBefore = signature(await stat(path).catch(() => undefined))
+    let text: string
     try {
-      // stat before read: a writer that ignores the lock then costs a re-read, never a missed change.
-      const sigBefore = signature(await stat(path).catch(() => undefined))
-      let text: string
-      try {
-        text = await readFile(path, 'utf8')
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-        text = serialize(emptyAuthProfiles())
-      }
-      let file: AuthProfilesFile
-      try {
-        file = parse(path, text)
-      } catch (err) {
-        if (err instanceof CorruptCredentialsError) markCorrupt(sigBefore, err)
-        throw err
-      }
-      const external = cache === undefined || cache.sig !== sigBefore
-      if (mutator(file) === false) return adopt(sigBefore, file, external && cache !== undefined)
-      await writeFileAtomic(path, serialize(file), 0o600)
-      // Still under the lock, so no cooperating writer can slip in between rename and stat.
-      const sigAfter = signature(await stat(path))
-      lastCheck = clock()
-      return adopt(sigAfter, file, external && cache !== undefined)
+      text = await readFile(path, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      text = writeAuthProfiles(emptyAuthProfiles())
+    }
+    let file: AuthProfilesFile
+    try {
+      file = parse(path, text)
+    } catch (err) {
+      if (err instanceof CorruptCredentialsError) markCorrupt(sigBefore, err)
+      throw err
+    }
+    const external = cache === undefined || cache.sig !== sigBefore
+    if (mutator(file) === false) return adopt(sigBefore, file, external && cache !== undefined)
+    // Into the real file: a symlinked store (one file for several agents) stays shared.
+    await writeFileAtomic(realPath(path), writeAuthProfiles(file), 0o600)
+    // Still under the lock, so no cooperating writer can slip in between rename and stat.
+    const sigAfter = signature(await stat(path))
+    lastCheck = clock()
+    return adopt(sigAfter, file, external && cache !== undefined)
+  }
+
+  async function takeLock (options: typeof LOCK_OPTIONS | typeof EXCLUSIVE_LOCK_OPTIONS): Promise<() => Promise<void>> {
+    ensureExists(path)
+    // Default would throw from a timer and crash the process; what runs under it is short or re-checks.
+    return await lock(path, { ...options, onCompromised: () => {} })
+  }
+
+  async function lockedUpdate (mutator: (file: AuthProfilesFile) => void | boolean): Promise<AuthProfilesFile> {
+    const release = await takeLock(LOCK_OPTIONS)
+    try {
+      return await modify(mutator)
     } finally {
       await release().catch(() => {})
     }
   }
 
+  /** In-process order first: proper-lockfile would otherwise make our own calls poll each other. */
+  function queued<T> (run: () => Promise<T>): Promise<T> {
+    const next = queue.then(run)
+    queue = next.catch(() => {})
+    return next
+  }
+
+  /** Writes made while exclusive() holds the lock, one after the other. */
+  let heldQueue: Promise<unknown> = Promise.resolve()
+
   function update (mutator: (file: AuthProfilesFile) => void | boolean): Promise<AuthProfilesFile> {
-    // Serialise in-process first: proper-lockfile would otherwise make our own calls poll each other.
-    const run = queue.then(() => lockedUpdate(mutator))
-    queue = run.catch(() => {})
-    return run
+    if (holds(realPath(path))) {
+      const next = heldQueue.then(() => modify(mutator))
+      heldQueue = next.catch(() => {})
+      return next
+    }
+    return queued(() => lockedUpdate(mutator))
+  }
+
+  function exclusive<T> (job: () => Promise<T>): Promise<T> {
+    if (holds(realPath(path))) return job()
+    return queued(async () => {
+      const release = await takeLock(EXCLUSIVE_LOCK_OPTIONS)
+      const mark = { active: true }
+      try {
+        const outer = held.getStore()
+        const inner = new Map(outer)
+        inner.set(realPath(path), mark)
+        return await held.run(inner, job)
+      } finally {
+        // Writes the job started finish under the lock; ones started later by work it left
+        // running take the lock themselves.
+        mark.active = false
+        await heldQueue
+        await release().catch(() => {})
+      }
+    })
   }
 
   return {
     path,
     read,
     update,
+    exclusive,
     get error () { return error }
   }
 }

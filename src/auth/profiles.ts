@@ -59,6 +59,18 @@ function firstSet (env: NodeJS.ProcessEnv, names: readonly string[]): string | u
   return undefined
 }
 
+/**
+ * `<provider>:none`, the profile rotor makes up for a keyless provider (`auth: "none"`): no
+ * credential stands behind it, so its usage stats stay in the state store and are never
+ * written to auth-profiles.json (a Clawdbot reading the file would find a profile id it does
+ * not have).
+ */
+export function isKeylessProfile (catalog: Catalog, profileId: string): boolean {
+  const colon = profileId.indexOf(':')
+  if (colon < 0 || profileId.slice(colon + 1) !== 'none') return false
+  return catalog.providers.get(profileId.slice(0, colon))?.auth === 'none'
+}
+
 /** Name part of the AWS credential chain's profile id: `amazon-bedrock:aws-sdk`. */
 export const AWS_SDK_PROFILE = 'aws-sdk'
 

@@ -1,8 +1,9 @@
 // auth-profiles.json v1 (DESIGN §4, Clawdbot-compatible) and the resolved profile view.
 import type { Reason } from '../routing/types.ts'
 
-export interface ApiKeyCredential { type: 'api_key', provider: string, key: string, email?: string }
-export interface TokenCredential { type: 'token', provider: string, token: string, expires?: number, email?: string }
+// Fields rotor does not know (OpenClaw's keyRef, displayName, metadata …) are kept on every type.
+export interface ApiKeyCredential { type: 'api_key', provider: string, key: string, email?: string, [extra: string]: unknown }
+export interface TokenCredential { type: 'token', provider: string, token: string, expires?: number, email?: string, [extra: string]: unknown }
 export interface OAuthCredential {
   type: 'oauth', provider: string, access: string, refresh: string, expires: number, email?: string
   [extra: string]: unknown
@@ -39,6 +40,8 @@ export interface AuthProfilesFile {
   order?: Record<string, string[]>
   lastGood?: Record<string, string>
   usageStats?: Record<string, UsageStats>
+  /** Top-level keys rotor does not know, written back as they were read. */
+  extras?: Record<string, unknown>
 }
 
 export type ProfileSource = 'file' | 'config' | 'env' | 'none'

@@ -1,7 +1,8 @@
 // What every CLI command shares: environment, config loading, the state store, exit codes.
-import { agentIdProblem, authProfilesPath, isAgentId, loadConfig, resolveHome } from '../config/index.ts'
+import { agentIdProblem, authProfilesPath, DEFAULT_AGENT, isAgentId, loadConfig, resolveHome } from '../config/index.ts'
 import type { LoadedConfig } from '../config/types.ts'
 import { openCredentialsFile, type CredentialsFile } from '../auth/credentials-file.ts'
+import { isKeylessProfile } from '../auth/profiles.ts'
 import { createMemoryStore } from '../state/memory-store.ts'
 import type { StateStore } from '../state/types.ts'
 import { processOutput, type Output } from './output.ts'
@@ -63,23 +64,41 @@ async function readSecretFromStdin (prompt: string): Promise<string> {
   return Buffer.concat(parts).toString('utf8').trim()
 }
 
+/** Each load warning once per command (several steps may load the config). */
+const shownWarnings = new WeakMap<Output, Set<string>>()
+
+function showWarnings (ctx: CliContext, config: LoadedConfig): LoadedConfig {
+  let shown = shownWarnings.get(ctx.o)
+  if (shown === undefined) { shown = new Set(); shownWarnings.set(ctx.o, shown) }
+  for (const w of config.warnings) {
+    if (shown.has(w)) continue
+    shown.add(w)
+    ctx.o.err(`warning: ${w}`)
+  }
+  return config
+}
+
 /** The config as the gateway would load it; a load error becomes a CliError (exit 1). */
 export function requireConfig (ctx: CliContext): LoadedConfig {
+  let config: LoadedConfig
   try {
-    return loadConfig({ cliPath: ctx.configPath, env: ctx.env, home: ctx.home })
+    config = loadConfig({ cliPath: ctx.configPath, env: ctx.env, home: ctx.home })
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err))
   }
+  return showWarnings(ctx, config)
 }
 
 /** The config, or undefined (with a warning) when it does not load: credential writes still work. */
 export function tryConfig (ctx: CliContext): LoadedConfig | undefined {
+  let config: LoadedConfig
   try {
-    return loadConfig({ cliPath: ctx.configPath, env: ctx.env, home: ctx.home })
+    config = loadConfig({ cliPath: ctx.configPath, env: ctx.env, home: ctx.home })
   } catch (err) {
     ctx.o.err(`warning: ${err instanceof Error ? err.message : String(err)}`)
     return undefined
   }
+  return showWarnings(ctx, config)
 }
 
 /** The config when it loads, without a warning (used to find a running gateway). */
@@ -87,10 +106,13 @@ export function quietConfig (ctx: CliContext): LoadedConfig | undefined {
   return tryConfig({ ...ctx, o: { out: () => {}, err: () => {} } })
 }
 
-/** `--agent`, else `default`; an id that is not a valid agent id is a usage error (exit 2). */
-export function agentOf (opts: { readonly agent?: string }): string {
+/**
+ * `--agent`, else the config's default agent (`default` when the config does not load); an id
+ * that is not a valid agent id is a usage error (exit 2).
+ */
+export function agentOf (opts: { readonly agent?: string }, ctx?: CliContext): string {
   const a = opts.agent?.trim()
-  if (a === undefined || a === '') return 'default'
+  if (a === undefined || a === '') return ctx === undefined ? DEFAULT_AGENT : quietConfig(ctx)?.defaultAgent ?? DEFAULT_AGENT
   if (!isAgentId(a)) throw new UsageError(agentIdProblem(a))
   return a
 }
@@ -130,6 +152,7 @@ export async function openStateStore (ctx: CliContext, config: LoadedConfig): Pr
       return f
     },
     onError: (err) => { ctx.o.err(`warning: ${err instanceof Error ? err.message : String(err)}`) },
+    persists: (_agent, id) => !isKeylessProfile(config.catalog, id),
   })
 }
 

@@ -10,7 +10,7 @@ import {
 } from '../auth/login/index.ts'
 import type { FetchLike } from '../auth/oauth/token-endpoints.ts'
 import { authProfilesPath, loadConfig, resolveHome } from '../config/index.ts'
-import { agentOf, UsageError } from './context.ts'
+import { agentOf, createContext, UsageError } from './context.ts'
 
 /** Same shape as src/cli/output.ts `Output`. */
 export interface LoginOutput {
@@ -93,7 +93,7 @@ export function registerLoginCommand (auth: Command, deps: LoginCommandDeps = {}
   return auth.command('login')
     .description('sign in to a provider in the browser or with a device code, and store the credential')
     .addOption(new Option('--provider <id>', 'provider to sign in to').choices(LOGIN_PROVIDERS).makeOptionMandatory())
-    .option('--agent <id>', 'agent whose credentials file gets the profile (default: default)')
+    .option('--agent <id>', 'agent whose credentials file gets the profile (default: the config\'s default agent)')
     .option('--profile-id <id>', 'store under this profile id instead of <provider>:<email or default>')
     .option('--config <path>', 'config file (for models.providers.<id>.oauth endpoint overrides)')
     .option('--manual', 'do not listen for the browser redirect; paste the redirect URL instead (remote machines)')
@@ -107,7 +107,7 @@ export function registerLoginCommand (auth: Command, deps: LoginCommandDeps = {}
       try {
         const provider = flags.provider
         if (!isLoginProvider(provider)) throw new Error(`no login flow for ${String(provider)}`)
-        const agent = agentOf(flags)
+        const agent = agentOf(flags, createContext({ config: flags.config }, output, env))
         const home = resolveHome(env)
         const endpoints = endpointOverrides(provider, oauthConfig(env, home, flags.config, provider, output), env)
         if (flags.clientId !== undefined && flags.clientId.trim() !== '') endpoints.clientId = flags.clientId.trim()

@@ -37,7 +37,7 @@ interface Extras { agent?: boolean, json?: boolean }
 /** `--config` (and `--agent`, `--json` where they apply) on a leaf command. */
 function common (cmd: Command, extras: Extras = {}): Command {
   cmd.option('--config <path>', 'config file (JSON5 or YAML); default $ROTOR_HOME/rotor.json')
-  if (extras.agent === true) cmd.option('--agent <id>', 'agent whose credentials and models to use', 'default')
+  if (extras.agent === true) cmd.option('--agent <id>', 'agent whose credentials and models to use (default: the config\'s default agent)')
   if (extras.json === true) cmd.option('--json', 'print JSON')
   return cmd
 }
@@ -165,6 +165,12 @@ export function buildProgram (): Command {
     .action((o: CommonOptions) => run(o, async (ctx) => (await import('./commands/doctor.ts')).doctor(ctx, o)))
 
   registerGateway(program)
+
+  const imports = program.command('import').description('bring another tool\'s setup into rotor')
+  common(imports.command('clawdbot').description('import a Clawdbot setup: its config and every agent\'s credentials (secrets are copied, never printed)'))
+    .option('--from <dir>', 'Clawdbot state directory (default: $CLAWDBOT_STATE_DIR, else ~/.clawdbot)')
+    .option('--dry-run', 'show what would be imported and what is ignored, write nothing')
+    .action((o: CommonOptions & { from?: string, dryRun?: boolean }) => run(o, async (ctx) => (await import('./commands/import-clawdbot.ts')).importClawdbot(ctx, o)))
   return program
 }
 

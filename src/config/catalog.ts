@@ -73,8 +73,19 @@ function checkModelIds (id: string, models: readonly ModelDefinitionConfig[]): v
  * Applies one `models.providers.<id>` entry. `template` is the built-in/implicit provider of
  * that id (connection fields), `base` what the catalog already has for it (merge mode).
  */
+/**
+ * `ollama/llama3.2` listed under `models.providers.ollama` is the model `llama3.2`: the ref
+ * form is accepted as an id (the Clawdbot guide writes it so). Not for OpenRouter, whose own
+ * ids carry a vendor prefix (`openrouter/auto` is one of its models).
+ */
+function ownId (provider: string, model: ModelDefinitionConfig): ModelDefinitionConfig {
+  const prefix = `${provider}/`
+  if (provider === 'openrouter' || !model.id.startsWith(prefix) || model.id.length === prefix.length) return model
+  return { ...model, id: model.id.slice(prefix.length) }
+}
+
 function applyExplicit (id: string, cfg: ProviderConfig, template: Draft | undefined, base: Draft | undefined): Draft {
-  const explicitModels = cfg.models ?? []
+  const explicitModels = (cfg.models ?? []).map((m) => ownId(id, m))
   checkModelIds(id, explicitModels)
   const start = base ?? template
   if (start === undefined && (cfg.baseUrl === undefined || cfg.baseUrl.trim() === '')) {
@@ -217,5 +228,5 @@ export function buildCatalog (models: RotorConfig['models'] | undefined, env: En
 
   const providers = new Map<string, ProviderDef>()
   for (const [id, d] of drafts) providers.set(id, finish(d, opts.apiKeyEnvRefs?.get(id), env))
-  return { providers }
+  return models?.strict === true ? { providers, strict: true } : { providers }
 }

@@ -7,6 +7,8 @@ import { Compile } from 'typebox/compile'
 import type { Validator } from 'typebox/compile'
 import { ConfigError } from '../errors.ts'
 import { buildCatalog } from './catalog.ts'
+import { ignoredWarning, isClawdbotConfig, withoutClawdbotSettings } from './clawdbot-config.ts'
+import { defaultAgentOf, orderKeyWarnings } from './agent-rules.ts'
 import type { ProviderSpec } from './builtin-providers.ts'
 import { envReferenceName, MissingEnvVarError, substituteEnv } from './env-substitute.ts'
 import { findConfigPath, resolveHome, type Env } from './paths.ts'
@@ -169,10 +171,10 @@ function nonEmpty (v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim()
 }
 
-function resolveGateway (raw: RotorConfig, env: Env, overrides: LoadConfigOptions['overrides']): GatewaySettings {
+function resolveGateway (raw: RotorConfig, env: Env, overrides: LoadConfigOptions['overrides'], defaultAgent: string = DEFAULT_AGENT): GatewaySettings {
   const g = raw.gateway ?? {}
   const envPort = nonEmpty(env.ROTOR_PORT)
-  const clients: ClientDef[] = (g.clients ?? []).map((c) => ({ name: c.name, key: c.key, agent: c.agent ?? DEFAULT_AGENT }))
+  const clients: ClientDef[] = (g.clients ?? []).map((c) => ({ name: c.name, key: c.key, agent: c.agent ?? defaultAgent }))
   const seen = new Map<string, string>()
   for (const c of clients) {
     const other = seen.get(c.key)
@@ -240,7 +242,7 @@ function buildAliases (defaults: ModelsMap, agent: ModelsMap): Map<string, strin
   return aliases
 }
 
-function resolveAgents (raw: RotorConfig, clients: readonly ClientDef[]): Map<string, AgentSettings> {
+function resolveAgents (raw: RotorConfig, clients: readonly ClientDef[], defaultAgent: string = DEFAULT_AGENT): Map<string, AgentSettings> {
   const defaults = raw.agents?.defaults ?? {}
   const globalOrder: AuthOrder = raw.auth?.order ?? {}
   const base = applySelection({ primary: undefined, fallbacks: [] }, defaults.model)
@@ -259,6 +261,7 @@ function resolveAgents (raw: RotorConfig, clients: readonly ClientDef[]): Map<st
   })
   // A client may name an agent that has only a credentials directory: it gets the defaults.
   for (const c of clients) if (!agents.has(c.agent)) agents.set(c.agent, make(c.agent, undefined, {}, {}))
+  if (!agents.has(defaultAgent)) agents.set(defaultAgent, make(defaultAgent, undefined, {}, {}))
   return agents
 }
 
@@ -274,23 +277,44 @@ function apiKeyEnvRefs (parsed: unknown): Map<string, string> {
   return refs
 }
 
+export interface ResolveContext {
+  readonly path: string | undefined
+  readonly home: string
+  readonly env: Env
+  readonly overrides?: LoadConfigOptions['overrides']
+  readonly apiKeyEnvRefs?: ReadonlyMap<string, string>
+  readonly implicitProviders?: readonly ProviderSpec[]
+  /** A Clawdbot config loaded as is (default agent by Clawdbot's rule). */
+  readonly clawdbot?: boolean
+  /** Warnings of the steps before (Clawdbot settings left out). */
+  readonly warnings?: readonly string[]
+}
+
 /** Turns a validated config into the resolved view. */
-export function resolveConfig (raw: RotorConfig, ctx: { path: string | undefined, home: string, env: Env, overrides?: LoadConfigOptions['overrides'], apiKeyEnvRefs?: ReadonlyMap<string, string>, implicitProviders?: readonly ProviderSpec[] }): LoadedConfig {
-  const gateway = resolveGateway(raw, ctx.env, ctx.overrides)
+export function resolveConfig (raw: RotorConfig, ctx: ResolveContext): LoadedConfig {
+  const warnings = [...ctx.warnings ?? []]
+  const defaultAgent = defaultAgentOf(raw, ctx.clawdbot === true, warnings)
+  const gateway = resolveGateway(raw, ctx.env, ctx.overrides, defaultAgent)
   const c = raw.auth?.cooldowns ?? {}
   const declared: Record<string, { provider: string, mode: 'api_key' | 'oauth' | 'token' }> = {}
   for (const [id, p] of Object.entries(raw.auth?.profiles ?? {})) declared[id] = { provider: p.provider, mode: p.mode }
+  const catalog = buildCatalog(raw.models, ctx.env, { apiKeyEnvRefs: ctx.apiKeyEnvRefs, implicit: ctx.implicitProviders })
+  const agents = resolveAgents(raw, gateway.clients, defaultAgent)
+  warnings.push(...orderKeyWarnings(raw, catalog, agents))
   return {
     raw,
     path: ctx.path,
     home: ctx.home,
     gateway,
     state: resolveState(raw, ctx.env),
-    catalog: buildCatalog(raw.models, ctx.env, { apiKeyEnvRefs: ctx.apiKeyEnvRefs, implicit: ctx.implicitProviders }),
-    agents: resolveAgents(raw, gateway.clients),
+    catalog,
+    agents,
+    defaultAgent,
+    warnings,
     auth: {
       declared,
       strategy: raw.auth?.strategy ?? 'round-robin',
+      strategySet: raw.auth?.strategy !== undefined,
       cooldowns: {
         billingBackoffMs: (c.billingBackoffHours ?? DEFAULTS.billingBackoffHours) * HOUR_MS,
         billingBackoffMsByProvider: Object.fromEntries(Object.entries(c.billingBackoffHoursByProvider ?? {}).map(([p, h]) => [p, h * HOUR_MS])),
@@ -326,16 +350,23 @@ export function loadConfig (opts: LoadConfigOptions): LoadedConfig {
     throw new ConfigError(`Cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`)
   }
   const parsed = parseConfigText(text, file)
+  // Clawdbot-only settings go before substitution: a `${VAR}` in a part rotor ignores needs no VAR.
+  const clawdbot = isClawdbotConfig(path, parsed)
+  const { config: own, ignored } = withoutClawdbotSettings(parsed, clawdbot)
+  const ignoredNote = ignoredWarning(file, ignored)
   let substituted: unknown
   try {
-    substituted = substituteEnv(parsed, env)
+    substituted = substituteEnv(own, env)
   } catch (err) {
     if (err instanceof MissingEnvVarError) throw withCause(new ConfigError(`${err.message} (in ${file})`), err)
     throw err
   }
   const raw = validateConfig(substituted, file)
   try {
-    return resolveConfig(raw, { path, home, env, overrides: opts.overrides, apiKeyEnvRefs: apiKeyEnvRefs(parsed), implicitProviders: opts.implicitProviders })
+    return resolveConfig(raw, {
+      path, home, env, overrides: opts.overrides, apiKeyEnvRefs: apiKeyEnvRefs(own), implicitProviders: opts.implicitProviders,
+      clawdbot, warnings: ignoredNote === undefined ? [] : [ignoredNote],
+    })
   } catch (err) {
     if (err instanceof ConfigError) throw withCause(new ConfigError(`Invalid config ${file}: ${err.message}`), err)
     throw err

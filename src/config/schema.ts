@@ -65,6 +65,8 @@ const AuthOrder = Type.Record(Type.String(), Type.Array(Type.String()))
 
 const AgentConfig = Type.Object({
   id: Type.String({ pattern: AGENT_ID_PATTERN }),
+  /** The agent served to clients without one (Clawdbot's key, same meaning). */
+  default: Type.Optional(Type.Boolean()),
   model: Type.Optional(ModelSelection),
   models: Type.Optional(Type.Record(Type.String(), ModelEntry)),
   auth: Type.Optional(Type.Object({ order: Type.Optional(AuthOrder) }, { additionalProperties: false })),
@@ -97,6 +99,8 @@ export const RotorConfigSchema = Type.Object({
   }, { additionalProperties: false })),
   models: Type.Optional(Type.Object({
     mode: Type.Optional(Type.Union([Type.Literal('merge'), Type.Literal('replace')])),
+    /** Only catalog models; by default a known provider also takes model ids it does not list. */
+    strict: Type.Optional(Type.Boolean()),
     providers: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z0-9-]+$' }), ProviderConfig)),
   }, { additionalProperties: false })),
   agents: Type.Optional(Type.Object({

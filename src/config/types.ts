@@ -43,6 +43,8 @@ export interface ProviderDef {
 
 export interface Catalog {
   readonly providers: ReadonlyMap<string, ProviderDef>
+  /** `models.strict`: a model id the catalog does not list is not found, even for a known provider. */
+  readonly strict?: boolean
 }
 
 export interface AgentSettings {
@@ -96,11 +98,22 @@ export interface LoadedConfig {
   readonly gateway: GatewaySettings
   readonly state: { readonly store: 'memory' | 'redis', readonly redisUrl: string, readonly prefix: string }
   readonly catalog: Catalog
-  /** Always contains `default`. */
+  /** Always contains `default` and `defaultAgent`. */
   readonly agents: ReadonlyMap<string, AgentSettings>
+  /**
+   * The agent of clients without one (and of the CLI without --agent): the `agents.list` entry
+   * marked `default: true`, else `default` — in a Clawdbot config, Clawdbot's rule (marked,
+   * else the first listed, else `main`).
+   */
+  readonly defaultAgent: string
+  /** Problems that do not stop the load (Clawdbot settings left out, suspicious keys); shown once per load. */
+  readonly warnings: readonly string[]
   readonly auth: {
     readonly declared: Readonly<Record<string, { provider: string, mode: 'api_key' | 'oauth' | 'token' }>>
+    /** `auth.strategy`, round-robin when unset (see strategySet). */
     readonly strategy: 'round-robin' | 'ordered'
+    /** Whether `auth.strategy` was written: unset, an explicit order is a priority list (ordered). */
+    readonly strategySet: boolean
     readonly cooldowns: CooldownPolicy
     readonly sessionTtlMs: number
   }

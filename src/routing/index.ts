@@ -3,7 +3,7 @@ export type { Reason, Outcome, CooldownScope, NextStep, Decision, ChainEntry, Re
 export { splitPin, parseRef, profileProvider, modelNameProblem, MAX_MODEL_NAME_LENGTH } from './model-ref.ts'
 export type { PinSplit, ParsedRef } from './model-ref.ts'
 export { buildPlan, OPEN_MODEL_PROVIDERS } from './plan.ts'
-export { baseOrder, rotate, preferSession } from './profile-order.ts'
+export { baseOrder, rotate, preferSession, strategyFor, explicitOrder } from './profile-order.ts'
 export type { BaseOrderInput, Strategy } from './profile-order.ts'
 export {
   applyFailure, applySuccess, clearCooldown, availability, claimProbe, cooldownMs, billingDisableMs

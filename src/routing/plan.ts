@@ -5,9 +5,11 @@ import { modelNameProblem, parseRef, profileProvider, splitPin } from './model-r
 import type { ChainEntry, RequestPlan } from './types.ts'
 
 /**
- * Providers whose catalog is open-ended: any model id is accepted for them, because
- * OpenRouter lists hundreds of `vendor/model[:variant]` ids and Ollama serves whatever
- * was pulled locally. For every other provider the model must be in the catalog.
+ * Providers whose catalog is open-ended even with `models.strict`: OpenRouter lists hundreds
+ * of `vendor/model[:variant]` ids and Ollama serves whatever was pulled locally. Without
+ * `models.strict` every known provider takes a model id its catalog does not list (new models
+ * ship weekly): it is sent as is, with default limits, and the upstream's own 404 moves the
+ * request on to the next model.
  */
 export const OPEN_MODEL_PROVIDERS: ReadonlySet<string> = new Set(['openrouter', 'ollama'])
 
@@ -66,8 +68,8 @@ function resolveRef (text: string, catalog: Catalog): Resolution {
   }
   const model = findModel(provider, parsed.model)
   if (model !== undefined) return { ok: true, entry: entry(provider.id, model) }
-  if (OPEN_MODEL_PROVIDERS.has(provider.id)) return { ok: true, entry: entry(provider.id, parsed.model) }
-  return notFound(text)
+  if (OPEN_MODEL_PROVIDERS.has(provider.id) || catalog.strict !== true) return { ok: true, entry: entry(provider.id, parsed.model) }
+  return notFound(text, `not in the catalog of ${provider.id} (models.strict is on)`)
 }
 
 function resolve (input: string, agent: AgentSettings, catalog: Catalog, depth: number): Resolution {

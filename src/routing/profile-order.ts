@@ -19,6 +19,22 @@ export interface BaseOrderInput {
   readonly leastRecentlyUsed?: boolean
 }
 
+/** The explicit order for a provider (the agent file's, else config's), or undefined; an empty list is none. */
+export function explicitOrder (fileOrder: readonly string[] | undefined, configOrder: readonly string[] | undefined): readonly string[] | undefined {
+  if (fileOrder !== undefined && fileOrder.length > 0) return fileOrder
+  return configOrder !== undefined && configOrder.length > 0 ? configOrder : undefined
+}
+
+/**
+ * How a provider's profiles take turns (docs/routing.md): `auth.strategy` when it
+ * is written; else an explicit order is a priority list (`ordered`, as Clawdbot tries it) and a
+ * provider without one rotates (`round-robin`).
+ */
+export function strategyFor (auth: { readonly strategy: Strategy, readonly strategySet: boolean }, fileOrder: readonly string[] | undefined, configOrder: readonly string[] | undefined): Strategy {
+  if (auth.strategySet) return auth.strategy
+  return explicitOrder(fileOrder, configOrder) !== undefined ? 'ordered' : 'round-robin'
+}
+
 const TYPE_RANK: Readonly<Record<Profile['type'], number>> = { oauth: 0, token: 1, api_key: 2, 'aws-sdk': 3, none: 4 }
 
 /**
@@ -30,9 +46,7 @@ const TYPE_RANK: Readonly<Record<Profile['type'], number>> = { oauth: 0, token: 
  */
 export function baseOrder (input: BaseOrderInput): Profile[] {
   const own = input.profiles.filter(p => p.provider === input.provider && p.usable)
-  const explicit = input.fileOrder !== undefined && input.fileOrder.length > 0
-    ? input.fileOrder
-    : input.configOrder !== undefined && input.configOrder.length > 0 ? input.configOrder : undefined
+  const explicit = explicitOrder(input.fileOrder, input.configOrder)
 
   if (explicit !== undefined) {
     const byId = new Map(own.map(p => [p.id, p]))

@@ -11,7 +11,7 @@ import { availability } from '../routing/cooldown-policy.ts'
 import { decide } from '../routing/classify.ts'
 import { finalError, type AttemptRecord, type SkipRecord } from '../routing/final-error.ts'
 import { buildPlan } from '../routing/plan.ts'
-import { baseOrder, preferSession, rotate } from '../routing/profile-order.ts'
+import { baseOrder, preferSession, rotate, strategyFor } from '../routing/profile-order.ts'
 import type { ChainEntry, Clock } from '../routing/types.ts'
 import type { StateStore } from '../state/types.ts'
 import type { Runtime } from './runtime.ts'
@@ -100,8 +100,11 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
       noCredentials.push(entry.provider)
       continue
     }
+    const fileOrder = file.order?.[entry.provider]
+    const configOrder = agentSettings.configOrder[entry.provider]
+    const strategy = strategyFor(config.auth, fileOrder, configOrder)
     // One round-trip in redis mode: auto-pipelining sends these together.
-    const roundRobin = plan.pinnedProfile === undefined && config.auth.strategy === 'round-robin' && candidates.length > 1
+    const roundRobin = plan.pinnedProfile === undefined && strategy === 'round-robin' && candidates.length > 1
     const [stats, cursor, sessionPin] = await Promise.all([
       store.readStats(req.agent, candidates.map((p) => p.id)),
       roundRobin ? store.nextCursor(req.agent, entry.provider) : undefined,
@@ -112,10 +115,10 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
       : baseOrder({
         provider: entry.provider,
         profiles: candidates,
-        fileOrder: file.order?.[entry.provider],
-        configOrder: agentSettings.configOrder[entry.provider],
+        fileOrder,
+        configOrder,
         stats,
-        leastRecentlyUsed: config.auth.strategy !== 'round-robin',
+        leastRecentlyUsed: strategy !== 'round-robin',
       })
     if (order.length === 0) { noCredentials.push(entry.provider); continue }
     if (cursor !== undefined && order.length > 1) order = rotate(order, cursor, 'round-robin')

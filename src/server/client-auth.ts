@@ -16,7 +16,6 @@ export interface ClientAuthenticator {
   authenticate (headers: IncomingHttpHeaders): ClientIdentity | undefined
 }
 
-const ANONYMOUS: ClientIdentity = { name: 'anonymous', agent: DEFAULT_AGENT }
 
 // Hashing both sides gives equal-length buffers, so timingSafeEqual never leaks the length.
 function digest (s: string): Buffer {
@@ -32,9 +31,11 @@ export function presentedKey (headers: IncomingHttpHeaders): string | undefined 
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined
 }
 
-export function createClientAuthenticator (clients: readonly ClientDef[]): ClientAuthenticator {
+/** With no clients configured every request is served as `defaultAgent` (the config's default agent). */
+export function createClientAuthenticator (clients: readonly ClientDef[], defaultAgent: string = DEFAULT_AGENT): ClientAuthenticator {
   const compiled: CompiledClient[] = clients.map((c) => ({ name: c.name, agent: c.agent, digest: digest(c.key) }))
-  if (compiled.length === 0) return { open: true, authenticate: () => ANONYMOUS }
+  const anonymous: ClientIdentity = { name: 'anonymous', agent: defaultAgent }
+  if (compiled.length === 0) return { open: true, authenticate: () => anonymous }
   return {
     open: false,
     authenticate (headers) {

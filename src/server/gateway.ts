@@ -1,7 +1,7 @@
 // Starts a gateway: config → state store → runtime → HTTP. The composition root for `rotor serve`.
 import type { FastifyInstance } from 'fastify'
-import { loadConfig, createConfigReloader, writeModelsJson } from '../config/index.ts'
-import type { LoadedConfig } from '../config/types.ts'
+import { loadConfig, createConfigReloader, writeAgentModelsJson, writeModelsJson } from '../config/index.ts'
+import type { Catalog, LoadedConfig } from '../config/types.ts'
 import { createMemoryStore } from '../state/memory-store.ts'
 import type { StateStore } from '../state/types.ts'
 import { createAdapterRegistry } from '../providers/registry.ts'
@@ -15,6 +15,7 @@ import { isLoopbackHost } from './client-auth.ts'
 import { createCredentialsDirectory } from './credentials-directory.ts'
 import { buildRuntime, type Runtime } from './runtime.ts'
 import { createCredentialResolver } from '../auth/credential-resolver.ts'
+import { isKeylessProfile } from '../auth/profiles.ts'
 import { createFileCoordinator } from '../auth/oauth/file-coordinator.ts'
 import { createRedisCoordinator } from '../auth/oauth/redis-coordinator.ts'
 import { configSecrets, createSecretRegistry } from '../auth/secret-registry.ts'
@@ -61,8 +62,10 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   const secrets = createSecretRegistry()
   secrets.add(...configSecrets(initial))
   const log = createLogger(initial.logLevel, opts.logDestination, { scrub: secrets.scrub })
+  for (const w of initial.warnings) log.warn(w)
   const credentials = createCredentialsDirectory(initial.home)
-  const store: StateStore = await createStore(initial, { credentials, log, now })
+  // Read when a change is written, by then `runtime` is set: the current catalog decides.
+  const store: StateStore = await createStore(initial, { credentials, log, now, catalog: () => runtime.config.catalog })
   const adapters = createAdapterRegistry({ now })
   // One per gateway (caches, single-flight, its own Redis connection), across reloads.
   const resolver = createCredentialResolver({
@@ -95,6 +98,7 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
       if (runtime.dispatcher !== previous) void previous.close().catch((err: unknown) => { log.warn({ err }, 'closing the old upstream pool failed') })
       void resolver.syncExternal(next.agents.keys())
       writeModelsJsonSafe(next, log)
+      for (const w of next.warnings) log.warn(w)
       log.info({ path: next.path }, 'config reloaded')
     },
     onError: (err) => { log.error({ err }, 'config reload rejected; keeping the previous config') },
@@ -130,7 +134,7 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   }
 }
 
-async function createStore (config: LoadedConfig, deps: { credentials: ReturnType<typeof createCredentialsDirectory>, log: Logger, now: Clock }): Promise<StateStore> {
+async function createStore (config: LoadedConfig, deps: { credentials: ReturnType<typeof createCredentialsDirectory>, log: Logger, now: Clock, catalog: () => Catalog }): Promise<StateStore> {
   if (config.state.store === 'redis') {
     const { createRedisStore } = await import('../state/redis-store.ts')
     return createRedisStore({ url: config.state.redisUrl, prefix: config.state.prefix, clock: deps.now, log: deps.log })
@@ -139,11 +143,13 @@ async function createStore (config: LoadedConfig, deps: { credentials: ReturnTyp
     credentialsFor: (agent) => deps.credentials.file(agent),
     clock: deps.now,
     onError: (err: unknown) => { deps.log.error({ err }, 'persisting usage stats failed') },
+    persists: (_agent, id) => !isKeylessProfile(deps.catalog(), id),
   })
 }
 
 function writeModelsJsonSafe (config: LoadedConfig, log: Logger): void {
   try { writeModelsJson(config.home, config.catalog) } catch (err) { log.warn({ err }, 'could not write models.json') }
+  try { writeAgentModelsJson(config.home, config.catalog, config.raw.models) } catch (err) { log.warn({ err }, 'could not write an agent\'s models.json') }
 }
 
 async function profileRows (runtime: Runtime, store: StateStore, now: Clock): Promise<ProfileGaugeRow[]> {

@@ -76,7 +76,7 @@ export function buildRuntime (config: LoadedConfig, deps: RuntimeDeps): Runtime 
   }
   return {
     config,
-    clients: createClientAuthenticator(config.gateway.clients),
+    clients: createClientAuthenticator(config.gateway.clients, config.defaultAgent),
     adapters: deps.adapters,
     dispatcher: dispatcherFor(config, deps.dispatcher),
     credentials: deps.credentials,

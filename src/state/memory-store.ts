@@ -17,6 +17,11 @@ export interface MemoryStoreOptions {
   clock?: Clock
   /** Persist or file-read failures (the state keeps serving from memory). */
   onError?: (err: unknown, agent: string) => void
+  /**
+   * Whether a profile's stats (and lastGood naming it) go to the file; default all. Profiles
+   * with no credential behind them (a keyless provider's `<provider>:none`) live in memory only.
+   */
+  persists?: (agent: string, profileId: string) => boolean
 }
 
 export interface MemoryStore extends StateStore {
@@ -167,10 +172,12 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
 
   async function writeOnce (agent: string, st: AgentState): Promise<void> {
     if (st.dirtyStats.size === 0 && st.dirtyLastGood.size === 0) return
-    const ids = [...st.dirtyStats]
-    const providers = [...st.dirtyLastGood]
+    const persists = options.persists ?? (() => true)
+    const ids = [...st.dirtyStats].filter((id) => persists(agent, id))
+    const providers = [...st.dirtyLastGood].filter((p) => { const id = st.mem.lastGood.get(p); return id === undefined || persists(agent, id) })
     st.dirtyStats.clear()
     st.dirtyLastGood.clear()
+    if (ids.length === 0 && providers.length === 0) return
     const written = new Map<string, string>()
     const writtenGood = new Map<string, string>()
     try {

@@ -66,12 +66,21 @@ t.test('openrouter and ollama accept model ids missing from the catalog', async 
   t.same(refs('ollama/qwen3:8b'), ['ollama/qwen3:8b'])
 })
 
-t.test('unknown models and providers are model not found', async t => {
-  const cases = ['openai/gpt-9', 'nope/gpt-5.2', 'gpt-9', 'deepseek/deepseek-r1']
-  for (const m of cases) {
+t.test('unknown providers and unknown bare ids are model not found', async t => {
+  for (const m of ['nope/gpt-5.2', 'gpt-9']) {
     t.throws(() => buildPlan(m, agent(), CATALOG), { message: new RegExp(`^Model "${m.replace(/[.]/g, '\\.')}" not found`) }, m)
     t.throws(() => buildPlan(m, agent(), CATALOG), { code: NOT_FOUND, publicCode: 'model_not_found' }, m)
   }
+})
+
+t.test('a known provider takes a model id its catalog does not list, unless models.strict', async t => {
+  t.same(refs('openai/gpt-9'), ['openai/gpt-9'])
+  t.same(refs('deepseek/deepseek-r1'), ['deepseek/deepseek-r1'], 'split at the first slash: the deepseek provider, not OpenRouter\'s id')
+  const strict = { ...CATALOG, strict: true }
+  for (const m of ['openai/gpt-9', 'deepseek/deepseek-r1']) {
+    t.throws(() => buildPlan(m, agent(), strict), { message: new RegExp(`^Model "${m.replace(/[.]/g, '\\.')}" not found`), code: NOT_FOUND, publicCode: 'model_not_found' }, m)
+  }
+  t.same(buildPlan('ollama/anything-pulled', agent(), strict).chain.map(c => c.ref), ['ollama/anything-pulled'], 'Ollama stays open')
 })
 
 t.test('the provider is case-insensitive and the model falls back to a unique case-insensitive match', async t => {

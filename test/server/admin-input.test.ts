@@ -87,9 +87,9 @@ t.test('a 100k-deep chat body with a duplicate model key is a 400, not a 500', a
   t.equal(nested.status, 200, 'a nested "model" key is not a duplicate')
 })
 
-t.test('prototype names as models are a clean 404 or 400', async (t) => {
+t.test('prototype names as models are a clean 404 or 400, or (as a known provider\'s model id) passed through as the string they are', async (t) => {
   const { gw, up } = await scenario(t, {})
-  for (const model of ['constructor', '__proto__/x', 'toString', 'hasOwnProperty', 'fake/constructor', 'fake/__proto__', '__proto__', 'constructor/m1', 'fake/m1@fake:constructor', 'fake/m1@fake:__proto__']) {
+  for (const model of ['constructor', '__proto__/x', 'toString', 'hasOwnProperty', '__proto__', 'constructor/m1', 'fake/m1@fake:constructor', 'fake/m1@fake:__proto__']) {
     const res = await gw.chat({ model, ...HI })
     t.ok(res.status === 404 || res.status === 400, `${model} → ${res.status}`)
     t.ok(openAIError(await res.text()), 'OpenAI-shaped')
@@ -100,4 +100,10 @@ t.test('prototype names as models are a clean 404 or 400', async (t) => {
     t.equal(openAIError(await res.text())?.code, 'model_not_found')
   }
   t.equal(up.requests.length, 0)
+  // A known provider takes model ids its catalog does not list: these are just names to it.
+  for (const model of ['constructor', '__proto__']) {
+    const res = await gw.chat({ model: `fake/${model}`, ...HI })
+    t.equal(res.status, 200, `fake/${model}`)
+    t.equal(up.requests.at(-1)?.body.model, model)
+  }
 })

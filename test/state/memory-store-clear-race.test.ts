@@ -59,6 +59,7 @@ t.test('a clear made while the store writes the failure sticks, whatever the rea
     path: real.path,
     get error () { return real.error },
     read: (o) => real.read(o),
+    exclusive: (job) => real.exclusive(job),
     async update (mutator) {
       const round = ++writes
       const out = await real.update((f) => {

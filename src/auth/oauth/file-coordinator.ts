@@ -1,6 +1,7 @@
 // Host-local refresh coordination (shared-state.md §2, single-host variant): a proper-lockfile
-// lock per credential, a fresh re-read under it, and the token endpoint only when the stored
-// token is still not usable. Processes sharing one credentials file refresh once.
+// lock per credential, then the credentials file's own lock (the one Clawdbot refreshes under),
+// a fresh re-read under both, and the token endpoint only when the stored token is still not
+// usable. Processes sharing one credentials file — rotor's or Clawdbot's — refresh once.
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { lock } from 'proper-lockfile'
@@ -40,6 +41,22 @@ export async function acquireFileLock (path: string, opts: FileCoordinatorOption
 }
 
 /**
+ * `job` holding the task's credentials file lock (when it has one). A lock that cannot be
+ * taken is a RefreshError; errors of the job itself pass through.
+ */
+export async function underStoreLock<T> (task: RefreshTask, job: () => Promise<T>): Promise<T> {
+  if (task.exclusive === undefined) return await job()
+  let entered = false
+  try {
+    return await task.exclusive(async () => { entered = true; return await job() })
+  } catch (err) {
+    if (entered) throw err
+    const code = (err as { code?: unknown }).code
+    throw new RefreshError(code === 'ELOCKED' ? 'another process held the credentials file lock too long' : `cannot take the credentials file lock (${String(code ?? 'error')})`)
+  }
+}
+
+/**
  * The lock → re-read → refresh → write → unlock sequence. A failed call re-reads once more: a
  * peer whose lock went stale may have committed meanwhile (rotated tokens make our second
  * call fail, so its write is the one to use).
@@ -47,28 +64,33 @@ export async function acquireFileLock (path: string, opts: FileCoordinatorOption
 export async function refreshUnderLock (task: RefreshTask, opts: FileCoordinatorOptions = {}): Promise<StoredToken> {
   const release = task.lockPath === undefined ? undefined : await acquireFileLock(task.lockPath, opts)
   try {
-    const current = task.local(true)
-    if (current !== undefined && task.usable(current)) {
-      // May come from a CLI's file or a peer's memory rather than ours: keep it (no-op when stored).
-      await task.persist(current)
-      return current
-    }
-    let next: StoredToken
-    try {
-      next = await task.fetch(current)
-    } catch (err) {
-      const again = task.local(true)
-      if (again !== undefined && task.usable(again)) {
-        await task.persist(again)
-        return again
-      }
-      throw err
-    }
-    await task.persist(next)
-    return next
+    return await underStoreLock(task, () => refreshHeld(task))
   } finally {
     await release?.()
   }
+}
+
+/** Under every lock: the stored token when a peer refreshed meanwhile, else one endpoint call. */
+async function refreshHeld (task: RefreshTask): Promise<StoredToken> {
+  const current = task.local(true)
+  if (current !== undefined && task.usable(current)) {
+    // May come from a CLI's file or a peer's memory rather than ours: keep it (no-op when stored).
+    await task.persist(current)
+    return current
+  }
+  let next: StoredToken
+  try {
+    next = await task.fetch(current)
+  } catch (err) {
+    const again = task.local(true)
+    if (again !== undefined && task.usable(again)) {
+      await task.persist(again)
+      return again
+    }
+    throw err
+  }
+  await task.persist(next)
+  return next
 }
 
 export function createFileCoordinator (opts: FileCoordinatorOptions = {}): RefreshCoordinator {

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis, type Result } from 'ioredis'
-import { refreshUnderLock } from './file-coordinator.ts'
+import { refreshUnderLock, underStoreLock } from './file-coordinator.ts'
 import { preferUsable, RefreshError, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './types.ts'
 
 declare module 'ioredis' {
@@ -167,54 +167,58 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
     }
   }
 
-  /** We hold the lock: re-read, refresh if still needed, commit through the gen fence. */
+  /** We hold the lock (then the credentials file's, as a Clawdbot on this host would): re-read, refresh if still needed, commit through the gen fence. */
   async function asWinner (task: RefreshTask, owner: string, started: number): Promise<StoredToken> {
-    const record = keys.record(task.slot, task.profileId)
-    const channel = keys.channel(task.slot, task.profileId)
     try {
-      const rec = await read(task.slot, task.profileId)
-      const local = task.local(true)
-      const base = preferUsable(task.usable, rec?.token.access === '' ? undefined : rec?.token, local)
-      if (base !== undefined && task.usable(base)) {
-        if (base !== local) await task.persist(base)
-        return base
-      }
-      // The previous holder failed after we started waiting (it set lastError, then released).
-      if (rec?.lastError !== undefined && rec.lastErrorAt >= started) throw new RefreshError(rec.lastError)
-      const expectedGen = rec?.gen ?? 0
-      let next: StoredToken
-      try {
-        next = await task.fetch(base)
-      } catch (err) {
-        // A peer whose lock outlived ours (slow call) may have committed: rotated tokens make
-        // our call fail exactly then, so its record is the one to use.
-        const again = await read(task.slot, task.profileId).catch(() => undefined)
-        if (again !== undefined && again.gen !== expectedGen && task.usable(again.token)) {
-          await task.persist(again.token)
-          return again.token
-        }
-        if (err instanceof RefreshError) {
-          await client.pipeline().hset(record, { lastError: err.reason, lastErrorAt: String(Date.now()) }).pexpire(record, retention).exec().catch(() => {})
-        }
-        throw err
-      }
-      try {
-        if (!(await commit(record, channel, expectedGen, next))) {
-          // gen moved under us (a peer committed while our call ran): keep its record stored,
-          // use ours for this request only; a good response is never thrown away.
-          const stored = await read(task.slot, task.profileId).catch(() => undefined)
-          if (stored !== undefined && task.usable(stored.token)) await task.persist(stored.token)
-          return next
-        }
-      } catch (err) {
-        pending.set(record, { expectedGen, token: next, channel })
-        opts.log?.warn({ err, profile: task.profileId }, 'could not store the refreshed OAuth token in redis; will retry')
-      }
-      await task.persist(next)
-      return next
+      return await underStoreLock(task, () => winnerHeld(task, started))
     } finally {
       await client.rotorCredRelease(keys.lock(task.slot, task.profileId), owner).catch(() => {})
     }
+  }
+
+  async function winnerHeld (task: RefreshTask, started: number): Promise<StoredToken> {
+    const record = keys.record(task.slot, task.profileId)
+    const channel = keys.channel(task.slot, task.profileId)
+    const rec = await read(task.slot, task.profileId)
+    const local = task.local(true)
+    const base = preferUsable(task.usable, rec?.token.access === '' ? undefined : rec?.token, local)
+    if (base !== undefined && task.usable(base)) {
+      if (base !== local) await task.persist(base)
+      return base
+    }
+    // The previous holder failed after we started waiting (it set lastError, then released).
+    if (rec?.lastError !== undefined && rec.lastErrorAt >= started) throw new RefreshError(rec.lastError)
+    const expectedGen = rec?.gen ?? 0
+    let next: StoredToken
+    try {
+      next = await task.fetch(base)
+    } catch (err) {
+      // A peer whose lock outlived ours (slow call) may have committed: rotated tokens make
+      // our call fail exactly then, so its record is the one to use.
+      const again = await read(task.slot, task.profileId).catch(() => undefined)
+      if (again !== undefined && again.gen !== expectedGen && task.usable(again.token)) {
+        await task.persist(again.token)
+        return again.token
+      }
+      if (err instanceof RefreshError) {
+        await client.pipeline().hset(record, { lastError: err.reason, lastErrorAt: String(Date.now()) }).pexpire(record, retention).exec().catch(() => {})
+      }
+      throw err
+    }
+    try {
+      if (!(await commit(record, channel, expectedGen, next))) {
+        // gen moved under us (a peer committed while our call ran): keep its record stored,
+        // use ours for this request only; a good response is never thrown away.
+        const stored = await read(task.slot, task.profileId).catch(() => undefined)
+        if (stored !== undefined && task.usable(stored.token)) await task.persist(stored.token)
+        return next
+      }
+    } catch (err) {
+      pending.set(record, { expectedGen, token: next, channel })
+      opts.log?.warn({ err, profile: task.profileId }, 'could not store the refreshed OAuth token in redis; will retry')
+    }
+    await task.persist(next)
+    return next
   }
 
   async function coordinated (task: RefreshTask): Promise<StoredToken> {

@@ -40,6 +40,12 @@ export interface RefreshTask {
   readonly provider: string
   /** Host-local lock (a path proper-lockfile locks) shared by every process that may refresh it. */
   readonly lockPath: string | undefined
+  /**
+   * Runs the re-read → refresh → store steps holding the credentials file's own lock too, the
+   * lock Clawdbot holds while it refreshes. Always taken after `lockPath` (or the Redis lock),
+   * never before, so two rotor processes cannot each hold one and wait for the other.
+   */
+  readonly exclusive?: <T>(job: () => Promise<T>) => Promise<T>
   /** Newest copy this host has; `fresh` bypasses read caches (used under the lock). */
   local (fresh: boolean): StoredToken | undefined
   /** Good enough to use: not expiring within the margin, not the one the upstream rejected. */

@@ -18,7 +18,7 @@ function profilesOf (ctx: CliContext, config: LoadedConfig | undefined, agent: s
 
 export async function orderGet (ctx: CliContext, o: ProviderOptions): Promise<void> {
   const provider = providerOption(o)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const config = quietConfig(ctx)
   const file = credentialsFile(ctx, agent).read()
   const profiles = profilesOf(ctx, config, agent).filter((p) => p.provider === provider)
@@ -39,7 +39,7 @@ export async function orderGet (ctx: CliContext, o: ProviderOptions): Promise<vo
 
 export async function orderSet (ctx: CliContext, ids: readonly string[], o: ProviderOptions): Promise<void> {
   const provider = providerOption(o)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const list = [...new Set(ids.map((x) => x.trim()).filter((x) => x !== ''))]
   if (list.length === 0) throw new UsageError('order set needs at least one profile id')
   const config = quietConfig(ctx)
@@ -56,7 +56,7 @@ export async function orderSet (ctx: CliContext, ids: readonly string[], o: Prov
 
 export async function orderClear (ctx: CliContext, o: ProviderOptions): Promise<void> {
   const provider = providerOption(o)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   let removed = false
   await credentialsFile(ctx, agent).update((f) => {
     if (f.order === undefined || !Object.hasOwn(f.order, provider)) return false
@@ -74,17 +74,19 @@ export async function orderClear (ctx: CliContext, o: ProviderOptions): Promise<
  */
 export async function clearCooldownCommand (ctx: CliContext, o: ProviderOptions): Promise<void> {
   const provider = providerOption(o)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const config = requireConfig(ctx)
   const file = credentialsFile(ctx, agent).read()
+  const known = agentProfiles(config, file, ctx.env, ctx.now()).filter((p) => p.provider === provider).map((p) => p.id)
+  // A profile removed since may still have stats to clear.
+  const inStats = Object.keys(file.usageStats ?? {}).filter((id) => profileProvider(id) === provider)
   let ids: string[]
   if (o.profileId !== undefined) {
     const id = o.profileId.trim()
     if (profileProvider(id) !== provider) throw new UsageError(`--profile-id ${id} is not a ${provider} profile`)
+    if (!known.includes(id) && !inStats.includes(id)) throw new CliError(`Auth profile "${id}" not found for agent ${agent} (see rotor models auth list)`)
     ids = [id]
   } else {
-    const known = agentProfiles(config, file, ctx.env, ctx.now()).filter((p) => p.provider === provider).map((p) => p.id)
-    const inStats = Object.keys(file.usageStats ?? {}).filter((id) => profileProvider(id) === provider)
     ids = [...new Set([...known, ...inStats])]
   }
   if (ids.length === 0) throw new CliError(`No auth profiles for ${provider} (agent ${agent})`)

@@ -51,7 +51,7 @@ async function added (ctx: CliContext, agent: string, id: string, cred: Credenti
 
 export async function pasteToken (ctx: CliContext, o: ProviderOptions & { expiresIn?: string }): Promise<void> {
   const provider = providerOption(o)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const lifetime = durationOption(o.expiresIn)
   warnUnknownProvider(ctx, provider)
   const token = checkSecret(await ctx.readSecret(`Paste the ${provider} token: `), 'token (stdin)')
@@ -69,7 +69,7 @@ export async function pasteToken (ctx: CliContext, o: ProviderOptions & { expire
 
 export async function authAdd (ctx: CliContext, o: ProviderOptions & { type?: string, key?: string }): Promise<void> {
   const provider = providerOption(o)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const type = (o.type ?? 'api_key').trim().replace('-', '_')
   if (type !== 'api_key' && type !== 'token') throw new UsageError('--type must be api_key or token (use paste-token or login for oauth)')
   warnUnknownProvider(ctx, provider)
@@ -90,7 +90,7 @@ function fileProfiles (file: ReturnType<ReturnType<typeof credentialsFile>['read
 }
 
 export async function authList (ctx: CliContext, o: CommonOptions & { provider?: string }): Promise<void> {
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const config = tryConfig(ctx)
   const file = credentialsFile(ctx, agent).read()
   const now = ctx.now()
@@ -122,7 +122,7 @@ export async function authList (ctx: CliContext, o: CommonOptions & { provider?:
 }
 
 export async function authRemove (ctx: CliContext, id: string, o: CommonOptions): Promise<void> {
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const file = credentialsFile(ctx, agent)
   let found = false
   await file.update((f) => {

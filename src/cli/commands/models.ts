@@ -33,7 +33,7 @@ function money (n: number): string {
 
 export async function modelsList (ctx: CliContext, o: CommonOptions & { provider?: string }): Promise<void> {
   const config = requireConfig(ctx)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const settings = agentSettings(config, agent)
   const now = ctx.now()
   const profiles = agentProfiles(config, credentialsFile(ctx, agent).read(), ctx.env, now)
@@ -65,7 +65,7 @@ export async function modelsList (ctx: CliContext, o: CommonOptions & { provider
 
 export async function modelsStatus (ctx: CliContext, o: CommonOptions): Promise<void> {
   const config = requireConfig(ctx)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const settings = agentSettings(config, agent)
   const file = credentialsFile(ctx, agent).read()
   const store = await openStateStore(ctx, config)
@@ -114,7 +114,7 @@ export async function modelsStatus (ctx: CliContext, o: CommonOptions): Promise<
 
 export async function modelsSet (ctx: CliContext, input: string, o: CommonOptions): Promise<void> {
   const config = requireConfig(ctx)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const ref = resolveModel(config, agent, input)
   const update = await updateRawConfig(ctx, (raw) => {
     const sel = readSelection(raw, agent)
@@ -132,7 +132,7 @@ export type FallbacksAction = 'list' | 'add' | 'remove' | 'clear'
 
 export async function modelsFallbacks (ctx: CliContext, action: FallbacksAction, ref: string | undefined, o: CommonOptions): Promise<void> {
   const config = requireConfig(ctx)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   if (action === 'list') {
     const settings = agentSettings(config, agent)
     const list = settings.fallbacks.map((f) => resolvedOrSelf(config, settings, f))

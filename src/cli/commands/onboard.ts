@@ -73,7 +73,7 @@ export function builtinAlias (ref: string): string | undefined {
 }
 
 export async function onboard (ctx: CliContext, o: OnboardOptions): Promise<void> {
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const config = tryConfig(ctx)
   const todo = steps(ctx, o, config)
   for (const s of todo) {

@@ -134,7 +134,7 @@ const price = (n: number | undefined): string => n === undefined ? '-' : String(
 
 export async function modelsScan (ctx: CliContext, o: ScanOptions): Promise<void> {
   const config = requireConfig(ctx)
-  const agent = agentOf(o)
+  const agent = agentOf(o, ctx)
   const id = (o.provider ?? 'openrouter').trim().toLowerCase()
   const provider = config.catalog.providers.get(id)
   if (provider === undefined) throw new UsageError(`unknown provider "${id}" (known: ${[...config.catalog.providers.keys()].join(', ')})`)

@@ -5,7 +5,6 @@ import Type from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AGENT_ID_PATTERN } from '../../config/agent-id.ts'
-import { DEFAULT_AGENT } from '../../config/types.ts'
 import { ForbiddenError, InvalidApiKeyError, InvalidRequestError, NotFoundError } from '../../errors.ts'
 import type { StateStore } from '../../state/types.ts'
 import { profileState } from '../../routing/profile-view.ts'
@@ -49,7 +48,7 @@ export function adminRoutes (plain: FastifyInstance, deps: AdminDeps): void {
   })
 
   app.get('/admin/status', { schema: { querystring: AgentQuery } }, async (request) => {
-    return statusOf(deps, request.query.agent ?? DEFAULT_AGENT)
+    return statusOf(deps, request.query.agent ?? deps.runtime().config.defaultAgent)
   })
 
   app.post('/admin/reload', async (_request, reply) => {
@@ -60,7 +59,7 @@ export function adminRoutes (plain: FastifyInstance, deps: AdminDeps): void {
 
   app.post('/admin/profiles/:id/clear-cooldown', { schema: { params: ProfileParams, querystring: AgentQuery } }, async (request, reply) => {
     const { id } = request.params
-    const agent = request.query.agent ?? DEFAULT_AGENT
+    const agent = request.query.agent ?? deps.runtime().config.defaultAgent
     const { profiles } = deps.runtime().profilesFor(agent)
     if (!profiles.some((p) => p.id === id)) return reply.code(404).send(errorBody(new NotFoundError(`Auth profile "${id}" not found`)))
     await deps.store.clearCooldown(agent, id)
@@ -68,7 +67,7 @@ export function adminRoutes (plain: FastifyInstance, deps: AdminDeps): void {
   })
 
   app.get('/admin/order/:provider', { schema: { params: ProviderParams, querystring: AgentQuery } }, async (request, reply) => {
-    const agent = request.query.agent ?? DEFAULT_AGENT
+    const agent = request.query.agent ?? deps.runtime().config.defaultAgent
     const { provider } = request.params
     if (!knownProvider(deps, agent, provider)) return reply.code(404).send(errorBody(new NotFoundError(`Provider "${provider}" not found`)))
     return orderOf(deps, agent, provider)
@@ -76,7 +75,7 @@ export function adminRoutes (plain: FastifyInstance, deps: AdminDeps): void {
 
   app.put('/admin/order/:provider', { schema: { params: ProviderParams, querystring: AgentQuery, body: OrderBody } }, async (request, reply) => {
     const { provider } = request.params
-    const agent = request.query.agent ?? DEFAULT_AGENT
+    const agent = request.query.agent ?? deps.runtime().config.defaultAgent
     const order = request.body.order
     const { profiles } = deps.runtime().profilesFor(agent)
     for (const id of order) {
@@ -90,7 +89,7 @@ export function adminRoutes (plain: FastifyInstance, deps: AdminDeps): void {
 
   app.delete('/admin/order/:provider', { schema: { params: ProviderParams, querystring: AgentQuery } }, async (request, reply) => {
     const { provider } = request.params
-    const agent = request.query.agent ?? DEFAULT_AGENT
+    const agent = request.query.agent ?? deps.runtime().config.defaultAgent
     if (!knownProvider(deps, agent, provider)) return reply.code(404).send(errorBody(new NotFoundError(`Provider "${provider}" not found`)))
     await deps.runtime().credentials.file(agent).update((f) => {
       if (f.order === undefined || !Object.hasOwn(f.order, provider)) return false

@@ -3,7 +3,7 @@ import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync, mkdirSync,
 import { readFile, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { lock } from 'proper-lockfile'
-import { CorruptCredentialsError } from '../errors.ts'
+import { CorruptCredentialsError } from '../core/errors.ts'
 import type { Clock } from '../routing/types.ts'
 import { tmpPathFor, writeFileAtomic } from '../util/atomic-file.ts'
 import { isRecord } from '../util/json.ts'

@@ -1,7 +1,7 @@
 // rotor CLI entry point. Subcommands live in their own files; this one wires commander.
 // Command modules are imported when their command runs, so `rotor …` starts quickly.
 import { Command, InvalidArgumentError } from 'commander'
-import { RotorError } from '../errors.ts'
+import { RotorError } from '../core/errors.ts'
 import type { CliContext, CommonOptions } from './context.ts'
 import { registerLoginCommand } from './login-command.ts'
 

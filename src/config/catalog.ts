@@ -1,5 +1,5 @@
 // The model catalog: built-in + implicit providers merged with `models.providers` (DESIGN §3).
-import { ConfigError } from '../errors.ts'
+import { ConfigError } from '../core/errors.ts'
 import { IMPLEMENTED_API_FAMILIES } from './api-families.ts'
 import { discoverAws, regionOfBedrockUrl } from './aws-discovery.ts'
 import { BUILTIN_PROVIDERS, bedrockProvider, DEFAULT_BEDROCK_REGION, hasBedrockEnv, type ProviderSpec } from './builtin-providers.ts'

@@ -1,5 +1,5 @@
 // `${VAR}` substitution in every config string (DESIGN §2, Clawdbot's env-substitution semantics).
-import { ConfigError } from '../errors.ts'
+import { ConfigError } from '../core/errors.ts'
 import type { Env } from './paths.ts'
 
 // `$${VAR}` (escape) or `${VAR}`; lower-case names are not variables and stay as written.

@@ -2,8 +2,8 @@
 import {
   ModelNotFoundError, NoCredentialsError, ProfilesUnavailableError, RateLimitedError, UpstreamAuthFailedError,
   UpstreamError, UpstreamTimeoutError
-} from '../errors.ts'
-import type { RotorError } from '../errors.ts'
+} from '../core/errors.ts'
+import type { RotorError } from '../core/errors.ts'
 import type { Outcome, Reason } from './types.ts'
 
 /**

@@ -4,7 +4,7 @@
 // caller commits it to the client. Upstream text enters through upstream-text.ts (scrubbed).
 import type { Profile, UsageStats } from '../auth/types.ts'
 import type { ModelDef, ProviderDef } from '../config/types.ts'
-import { InvalidRequestError, UpstreamClientError, UpstreamTimeoutError, type RotorError } from '../errors.ts'
+import { InvalidRequestError, UpstreamClientError, UpstreamTimeoutError, type RotorError } from '../core/errors.ts'
 import { deadlinePassed } from '../providers/deadline.ts'
 import type { AttemptResult, UpstreamSuccess } from '../providers/types.ts'
 import { availability } from '../routing/cooldown-policy.ts'

@@ -1,5 +1,5 @@
 // The only code that knows OpenAI's error shape.
-import { InvalidRequestError, NotFoundError, RequestTooLargeError, RotorError } from '../errors.ts'
+import { InvalidRequestError, NotFoundError, RequestTooLargeError, RotorError } from '../core/errors.ts'
 
 export interface OpenAIErrorBody {
   error: { message: string, type: string, param: string | null, code: string }

@@ -2,7 +2,7 @@
 // registry and config's list of implemented families agree.
 import t from 'tap'
 import { IMPLEMENTED_API_FAMILIES, loadConfig } from '../../src/config/index.ts'
-import { ConfigError } from '../../src/errors.ts'
+import { ConfigError } from '../../src/core/errors.ts'
 import { assertMatchesConfig, createAdapterRegistry } from '../../src/providers/registry.ts'
 
 const family = (api: string): string => JSON.stringify({ models: { providers: { mine: { baseUrl: 'http://127.0.0.1:9/v1', api, models: [{ id: 'm' }] } } } })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildCatalog, builtinProviderIds, normalizeBaseUrl } from '../../src/config/index.ts'
-import { ConfigError } from '../../src/errors.ts'
+import { ConfigError } from '../../src/core/errors.ts'
 
 t.test('without config the catalog holds every built-in provider with defaults applied', async (t) => {
   const cat = buildCatalog(undefined, {})

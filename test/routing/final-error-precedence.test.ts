@@ -2,7 +2,7 @@ import t from 'tap'
 import {
   ModelNotFoundError, NoCredentialsError, ProfilesUnavailableError, RateLimitedError, UpstreamAuthFailedError, UpstreamError,
   UpstreamTimeoutError
-} from '../../src/errors.ts'
+} from '../../src/core/errors.ts'
 import { finalError } from '../../src/routing/index.ts'
 import type { AttemptRecord, Reason, SkipRecord } from '../../src/routing/index.ts'
 import { HOUR, MIN, NOW } from './fixtures.ts'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { InvalidRequestError, ModelNotFoundError } from '../../src/errors.ts'
+import { InvalidRequestError, ModelNotFoundError } from '../../src/core/errors.ts'
 import { buildPlan, parseRef, splitPin } from '../../src/routing/index.ts'
 import { CATALOG, agent } from './fixtures.ts'
 

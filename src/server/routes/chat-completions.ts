@@ -2,7 +2,7 @@
 // winner's bytes back untouched.
 import Type from 'typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { RotorError } from '../../errors.ts'
+import { RotorError } from '../../core/errors.ts'
 import { MAX_MODEL_NAME_LENGTH } from '../../routing/model-ref.ts'
 import type { StateStore } from '../../state/types.ts'
 import type { Clock } from '../../routing/types.ts'

@@ -1,9 +1,9 @@
-// Every error class in src/errors.ts, pinned: its stable internal code, and for client-facing
+// Every error class in src/core/errors.ts, pinned: its stable internal code, and for client-facing
 // ones the HTTP status and public OpenAI `code` of the error table in docs/http-api.md. A class
 // added without a row here fails the last test.
 import t from 'tap'
-import * as errors from '../../src/errors.ts'
-import { RotorError } from '../../src/errors.ts'
+import * as errors from '../../src/core/errors.ts'
+import { RotorError } from '../../src/core/errors.ts'
 import { errorBody } from '../../src/server/error-reply.ts'
 
 interface Pin {
@@ -76,7 +76,7 @@ t.test('the wire shape carries the public code', async (t) => {
   t.strictSame(errorBody(err), { error: { message: 'messages is required', type: 'invalid_request_error', param: 'messages', code: 'invalid_request' } })
 })
 
-t.test('no error class in src/errors.ts is left unpinned', async (t) => {
+t.test('no error class in src/core/errors.ts is left unpinned', async (t) => {
   const classes = Object.entries(errors)
     .filter(([, v]) => typeof v === 'function' && (v === RotorError || v.prototype instanceof RotorError))
     .map(([k]) => k)

@@ -5,7 +5,7 @@
 // expired key. Like the SDK, the chain reads the process environment itself.
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers'
 import type { AwsCredentialIdentity } from '@smithy/types'
-import type { Clock } from '../routing/types.ts'
+import type { Clock } from '../core/types.ts'
 
 export type AwsCredentials = AwsCredentialIdentity
 

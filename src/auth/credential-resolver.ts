@@ -4,7 +4,7 @@
 // (coordinator) and per process (single-flight); GitHub tokens exchanged for Copilot session
 // tokens. The common case — a valid token — costs a Map lookup and the file's cached read().
 import type { Catalog } from '../config/types.ts'
-import type { Clock } from '../routing/types.ts'
+import type { Clock } from '../core/types.ts'
 import type { CredentialsFile } from './credentials-file.ts'
 import { codexAccountId } from './oauth/jwt.ts'
 import { refreshOAuthToken, type FetchLike } from './oauth/token-endpoints.ts'

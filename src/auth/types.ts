@@ -1,5 +1,5 @@
 // auth-profiles.json v1 (DESIGN §4, Clawdbot-compatible) and the resolved profile view.
-import type { Reason } from '../routing/types.ts'
+import type { Reason } from '../core/types.ts'
 
 export interface ApiKeyCredential { type: 'api_key', provider: string, key: string, email?: string }
 export interface TokenCredential { type: 'token', provider: string, token: string, expires?: number, email?: string }

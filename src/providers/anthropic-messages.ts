@@ -3,7 +3,7 @@
 // ./translated-stream.ts does the I/O around the answer (an `error` event before the first
 // translated chunk still fails over).
 import { safeMessage } from '../routing/classify.ts'
-import type { LateError } from '../routing/types.ts'
+import type { LateError } from '../core/types.ts'
 import { toAnthropicRequest } from './anthropic/request.ts'
 import { fromAnthropicResponse } from './anthropic/response.ts'
 import { AnthropicStreamTranslator, UpstreamStreamError } from './anthropic/stream.ts'

@@ -5,7 +5,7 @@
 // answer to ./translated-stream.ts (an exception frame before the first output still fails over).
 import { createAwsCredentialCache, type AwsCredentialCache, type AwsCredentials } from '../auth/aws-credentials.ts'
 import { DEFAULT_BEDROCK_REGION } from '../config/builtin-providers.ts'
-import type { Clock, LateError } from '../routing/types.ts'
+import type { Clock, LateError } from '../core/types.ts'
 import { safeMessage } from '../routing/classify.ts'
 import { classifyBedrockHttp, streamExceptionOutcome, streamExceptionStatus } from './bedrock/errors.ts'
 import { frameReader } from './bedrock/eventstream.ts'

@@ -1,6 +1,6 @@
 // Errors that end an upstream body: what readers and translators throw, and their mapping to
 // the structured LateError the routing layer classifies once the response is committed.
-import type { LateError } from '../routing/types.ts'
+import type { LateError } from '../core/types.ts'
 import { safeMessage } from '../routing/classify.ts'
 import { DEADLINE } from './deadline.ts'
 

@@ -4,7 +4,7 @@
 // body that is empty, not JSON or not a chat completion fails over); a stream is judged at
 // its end from the last bytes the writer keeps anyway, so no chunk is parsed on the way.
 import { safeMessage } from '../routing/classify.ts'
-import type { LateError } from '../routing/types.ts'
+import type { LateError } from '../core/types.ts'
 import { isRecord } from '../util/json.ts'
 import { DONE_EVENT } from './chat-output.ts'
 import { readWhole, transportOutcome, type RawSuccess } from './http-attempt.ts'

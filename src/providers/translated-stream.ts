@@ -4,7 +4,7 @@
 // over), then handed over as a pull-based iterator; non-streaming, the bounded JSON body is
 // read and converted into one chat.completion.
 import { classifyHttp, safeMessage } from '../routing/classify.ts'
-import type { LateError } from '../routing/types.ts'
+import type { LateError } from '../core/types.ts'
 import type { CompletionResult } from './chat-output.ts'
 import { readWhole, transportOutcome, type RawSuccess } from './http-attempt.ts'
 import { LateStreamError, lateErrorOf } from './late-error.ts'

@@ -4,7 +4,7 @@ import {
   UpstreamError, UpstreamTimeoutError
 } from '../core/errors.ts'
 import type { RotorError } from '../core/errors.ts'
-import type { Outcome, Reason } from './types.ts'
+import type { Outcome, Reason } from '../core/types.ts'
 
 /**
  * What a failed attempt came to. `bad_request` is accepted so callers may record the attempt

@@ -1,5 +1,5 @@
 // Public surface of the pure routing core.
-export type { Reason, Outcome, CooldownScope, NextStep, Decision, ChainEntry, RequestPlan, Clock } from './types.ts'
+export type { Reason, Outcome, CooldownScope, NextStep, Decision, ChainEntry, RequestPlan, Clock } from '../core/types.ts'
 export { splitPin, parseRef, profileProvider, modelNameProblem, MAX_MODEL_NAME_LENGTH } from './model-ref.ts'
 export type { PinSplit, ParsedRef } from './model-ref.ts'
 export { buildPlan, OPEN_MODEL_PROVIDERS } from './plan.ts'

@@ -2,7 +2,7 @@
 import type { AgentSettings, Catalog, ProviderDef } from '../config/types.ts'
 import { InvalidRequestError, ModelNotFoundError } from '../core/errors.ts'
 import { modelNameProblem, parseRef, profileProvider, splitPin } from './model-ref.ts'
-import type { ChainEntry, RequestPlan } from './types.ts'
+import type { ChainEntry, RequestPlan } from '../core/types.ts'
 
 /**
  * Providers whose catalog is open-ended: any model id is accepted for them, because

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream'
 import { UpstreamError } from '../core/errors.ts'
 import { lateErrorOf } from '../providers/late-error.ts'
 import type { UpstreamSuccess } from '../providers/types.ts'
-import type { LateError } from '../routing/types.ts'
+import type { LateError } from '../core/types.ts'
 import { errorBody, sseErrorEvent } from './error-reply.ts'
 
 export type StreamEnd =

@@ -7,7 +7,7 @@
 import type { SecretRegistry } from '../auth/secret-registry.ts'
 import { LateStreamError } from '../providers/late-error.ts'
 import type { AttemptResult, UpstreamSuccess } from '../providers/types.ts'
-import type { LateError } from '../routing/types.ts'
+import type { LateError } from '../core/types.ts'
 
 /**
  * An attempt's result with its text scrubbed. `sent` is the credential the attempt used: it is

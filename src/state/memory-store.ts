@@ -1,7 +1,7 @@
 // Single-process StateStore: state lives in memory, usageStats/lastGood persist to auth-profiles.json.
 import type { CredentialsFile } from '../auth/credentials-file.ts'
 import type { AuthProfilesFile, UsageStats } from '../auth/types.ts'
-import type { Clock } from '../routing/types.ts'
+import type { Clock } from '../core/types.ts'
 import { isCleanStats } from './clean-stats.ts'
 import { createLocalState, type LocalAgentState } from './local-state.ts'
 import type { FailureInput, StateStore, StoreHealth } from './types.ts'

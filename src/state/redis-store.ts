@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { UsageStats } from '../auth/types.ts'
-import type { Clock } from '../routing/types.ts'
+import type { Clock } from '../core/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { isCleanStats } from './clean-stats.ts'
 import { createLocalState } from './local-state.ts'

@@ -1,7 +1,7 @@
 // The state contract both stores implement (DESIGN §7). Times are ms epoch from the caller's clock.
 import type { UsageStats } from '../auth/types.ts'
 import type { CooldownPolicy } from '../config/types.ts'
-import type { Reason, CooldownScope } from '../routing/types.ts'
+import type { Reason, CooldownScope } from '../core/types.ts'
 
 export interface FailureInput {
   readonly provider: string

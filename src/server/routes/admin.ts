@@ -10,7 +10,7 @@ import { ForbiddenError, InvalidApiKeyError, InvalidRequestError, NotFoundError 
 import type { StateStore } from '../../state/types.ts'
 import { profileState } from '../../routing/profile-view.ts'
 import { baseOrder } from '../../routing/profile-order.ts'
-import type { Clock } from '../../routing/types.ts'
+import type { Clock } from '../../core/types.ts'
 import { ownValue } from '../../util/own.ts'
 import { isLoopbackHost, presentedKey, secretEquals } from '../client-auth.ts'
 import type { Runtime } from '../runtime.ts'

@@ -7,8 +7,8 @@ export { baseOrder, rotate, preferSession } from './profile-order.ts'
 export type { BaseOrderInput, Strategy } from './profile-order.ts'
 export {
   applyFailure, applySuccess, clearCooldown, availability, claimProbe, cooldownMs, billingDisableMs
-} from './cooldown-policy.ts'
-export type { Availability, ProbeScope } from './cooldown-policy.ts'
+} from '../core/cooldown-policy.ts'
+export type { Availability, ProbeScope } from '../core/cooldown-policy.ts'
 export {
   classifyHttp, classifyTransportError, decide, retryAfterFromHeaders, parseDurationMs, safeMessage
 } from './classify.ts'

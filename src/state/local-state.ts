@@ -2,7 +2,7 @@
 // changed only through the pure policy functions. No I/O: the memory store adds file
 // persistence around it, the redis store uses it as its local mirror while Redis is away.
 import type { UsageStats } from '../auth/types.ts'
-import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../routing/cooldown-policy.ts'
+import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../core/cooldown-policy.ts'
 import type { FailureInput } from './types.ts'
 
 export interface Pin { readonly profileId: string, readonly expires: number }

@@ -5,7 +5,7 @@
 import type { Test } from 'tap'
 import type { UsageStats } from '../../src/auth/types.ts'
 import type { CooldownPolicy } from '../../src/config/types.ts'
-import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../../src/routing/cooldown-policy.ts'
+import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../../src/core/cooldown-policy.ts'
 import type { FailureInput, StateStore } from '../../src/state/types.ts'
 
 import { testClock, type TestClock } from '../helpers/clock.ts'

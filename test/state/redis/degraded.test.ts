@@ -2,7 +2,7 @@
 // transition, and the resync that folds offline changes into what other replicas wrote.
 import t from 'tap'
 import { Writable } from 'node:stream'
-import { applyFailure } from '../../../src/routing/cooldown-policy.ts'
+import { applyFailure } from '../../../src/core/cooldown-policy.ts'
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../../../src/state/redis-store.ts'
 import type { FailureInput } from '../../../src/state/types.ts'
 import { createLogger } from '../../../src/telemetry/logger.ts'

@@ -2,7 +2,7 @@
 // it in: every failure is an event with an id, so a batch that reaches Redis twice counts once.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { applyFailure } from '../../../src/routing/cooldown-policy.ts'
+import { applyFailure } from '../../../src/core/cooldown-policy.ts'
 import { createDirty, mergeArgs, type StatsDelta } from '../../../src/state/redis/dirty.ts'
 import { decodeVersioned } from '../../../src/state/redis/codec.ts'
 import { createKeys } from '../../../src/state/redis/keys.ts'

@@ -2,7 +2,7 @@
 import type { ModelCooldown, UsageStats } from '../auth/types.ts'
 import type { FailureInput } from '../state/types.ts'
 import { ownValue } from '../util/own.ts'
-import type { Reason } from '../core/types.ts'
+import type { Reason } from './types.ts'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000

@@ -2,7 +2,7 @@
 // bytes out. Translation lives in ./anthropic/; this file does auth headers and the endpoint;
 // ./translated-stream.ts does the I/O around the answer (an `error` event before the first
 // translated chunk still fails over).
-import { safeMessage } from '../routing/classify.ts'
+import { safeMessage } from '../core/classify.ts'
 import type { LateError } from '../core/types.ts'
 import { toAnthropicRequest } from './anthropic/request.ts'
 import { fromAnthropicResponse } from './anthropic/response.ts'

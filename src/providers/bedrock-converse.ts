@@ -6,7 +6,7 @@
 import { createAwsCredentialCache, type AwsCredentialCache, type AwsCredentials } from '../auth/aws-credentials.ts'
 import { DEFAULT_BEDROCK_REGION } from '../config/builtin-providers.ts'
 import type { Clock, LateError } from '../core/types.ts'
-import { safeMessage } from '../routing/classify.ts'
+import { safeMessage } from '../core/classify.ts'
 import { classifyBedrockHttp, streamExceptionOutcome, streamExceptionStatus } from './bedrock/errors.ts'
 import { frameReader } from './bedrock/eventstream.ts'
 import { toConverseRequest } from './bedrock/request.ts'

@@ -6,7 +6,7 @@
 // ./translated-stream.ts does the I/O around the answer.
 import { randomBytes } from 'node:crypto'
 import { CLOUD_CODE_HEADERS } from '../auth/oauth/google-project.ts'
-import { safeMessage } from '../routing/classify.ts'
+import { safeMessage } from '../core/classify.ts'
 import { classifyCloudCodeError } from './gemini/errors.ts'
 import { isClaude, toCloudCodeRequest } from './gemini/request.ts'
 import { fromCloudCodeResponse } from './gemini/response.ts'

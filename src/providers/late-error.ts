@@ -1,7 +1,7 @@
 // Errors that end an upstream body: what readers and translators throw, and their mapping to
 // the structured LateError the routing layer classifies once the response is committed.
 import type { LateError } from '../core/types.ts'
-import { safeMessage } from '../routing/classify.ts'
+import { safeMessage } from '../core/classify.ts'
 import { DEADLINE } from './deadline.ts'
 
 /** The upstream's bytes are not a usable answer: cut short, unreadable, or too large. */

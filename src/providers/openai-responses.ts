@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto'
 import { codexAccountId } from '../auth/oauth/jwt.ts'
 import type { ProviderDef } from '../config/types.ts'
-import { safeMessage } from '../routing/classify.ts'
+import { safeMessage } from '../core/classify.ts'
 import type { LateError } from '../core/types.ts'
 import { endpoint, headerKey, jsonHeaders, sendAttempt, setDefaultHeader, transportOutcome, type RawSuccess } from './http-attempt.ts'
 import { toResponsesRequest, type ResponsesFlavour } from './responses/request.ts'

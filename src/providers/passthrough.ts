@@ -3,7 +3,7 @@
 // be an answer. A non-stream body is read whole and parsed before anything is committed (a
 // body that is empty, not JSON or not a chat completion fails over); a stream is judged at
 // its end from the last bytes the writer keeps anyway, so no chunk is parsed on the way.
-import { safeMessage } from '../routing/classify.ts'
+import { safeMessage } from '../core/classify.ts'
 import type { LateError } from '../core/types.ts'
 import { isRecord } from '../util/json.ts'
 import { DONE_EVENT } from './chat-output.ts'

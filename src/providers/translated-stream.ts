@@ -3,7 +3,7 @@
 // until the first OpenAI-shaped chunk exists (an upstream error event before that still fails
 // over), then handed over as a pull-based iterator; non-streaming, the bounded JSON body is
 // read and converted into one chat.completion.
-import { classifyHttp, safeMessage } from '../routing/classify.ts'
+import { classifyHttp, safeMessage } from '../core/classify.ts'
 import type { LateError } from '../core/types.ts'
 import type { CompletionResult } from './chat-output.ts'
 import { readWhole, transportOutcome, type RawSuccess } from './http-attempt.ts'

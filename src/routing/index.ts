@@ -11,7 +11,7 @@ export {
 export type { Availability, ProbeScope } from '../core/cooldown-policy.ts'
 export {
   classifyHttp, classifyTransportError, decide, retryAfterFromHeaders, parseDurationMs, safeMessage
-} from './classify.ts'
-export type { HttpHeaders, FailureOutcome, HttpOutcome } from './classify.ts'
+} from '../core/classify.ts'
+export type { HttpHeaders, FailureOutcome, HttpOutcome } from '../core/classify.ts'
 export { finalError } from './final-error.ts'
 export type { AttemptRecord, SkipRecord, AttemptFailure } from './final-error.ts'

@@ -8,7 +8,7 @@ import { InvalidRequestError, UpstreamClientError, UpstreamTimeoutError, type Ro
 import { deadlinePassed } from '../providers/deadline.ts'
 import type { AttemptResult, UpstreamSuccess } from '../providers/types.ts'
 import { availability } from '../core/cooldown-policy.ts'
-import { decide } from '../routing/classify.ts'
+import { decide } from '../core/classify.ts'
 import { finalError, type AttemptRecord, type SkipRecord } from '../routing/final-error.ts'
 import { buildPlan } from '../routing/plan.ts'
 import { baseOrder, preferSession, rotate } from '../routing/profile-order.ts'

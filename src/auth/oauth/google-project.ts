@@ -4,7 +4,7 @@
 // stores the project on the oauth credential as `projectId`, where the adapter reads it.
 import type { FetchLike } from './token-endpoints.ts'
 import { transportReason } from './token-endpoints.ts'
-import { safeMessage } from '../../routing/classify.ts'
+import { safeMessage } from '../../core/classify.ts'
 import { isRecord } from '../../util/json.ts'
 
 export const ANTIGRAVITY_PROVIDER = 'google-antigravity'

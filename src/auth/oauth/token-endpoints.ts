@@ -1,7 +1,7 @@
 // Refresh-token grants per provider, as one table (providers.md §2, §3, §7, §10, §12). The
 // catalog's `models.providers.<id>.oauth.{tokenUrl,clientId}` override the defaults here; an
 // unknown provider with a configured tokenUrl gets a plain RFC 6749 form grant.
-import { safeMessage } from '../../routing/classify.ts'
+import { safeMessage } from '../../core/classify.ts'
 import { createSecretRegistry } from '../secret-registry.ts'
 import { codexAccountId, jwtExpiryMs } from './jwt.ts'
 import { RefreshError, type StoredToken } from './types.ts'

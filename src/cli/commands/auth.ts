@@ -1,7 +1,7 @@
 // `rotor models auth paste-token|add|list|remove` (login: src/cli/login-command.ts): the agent's credentials file.
 import { maskSecret } from '../../auth/mask.ts'
 import type { Credential, Profile } from '../../auth/types.ts'
-import { parseDurationMs } from '../../routing/classify.ts'
+import { parseDurationMs } from '../../core/classify.ts'
 import { agentOf, CliError, credentialsFile, credentialsPath, quietConfig, tryConfig, UsageError, type CliContext, type CommonOptions } from '../context.ts'
 import { checkSecret, putProfile, setupTokenCredential } from '../credentials.ts'
 import { notifyReload } from '../gateway-client.ts'

@@ -1,7 +1,7 @@
 // Bedrock exceptions → attempt outcomes. One table for both places they arrive: an HTTP error
 // (type in the `x-amzn-errortype` header or the body's `__type`) and an exception frame inside
 // the event stream (`:exception-type`, lower camel case). Pure.
-import { classifyHttp, retryAfterFromHeaders, safeMessage, type HttpHeaders } from '../../routing/classify.ts'
+import { classifyHttp, retryAfterFromHeaders, safeMessage, type HttpHeaders } from '../../core/classify.ts'
 import type { Failure } from '../translated-stream.ts'
 import { isRecord } from '../../util/json.ts'
 

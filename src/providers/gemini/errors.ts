@@ -11,7 +11,7 @@
 // exhaustion without any reset time is a billing-class failure (long backoff).
 import {
   classifyHttp, parseDurationMs, retryAfterFromHeaders, safeMessage, type FailureOutcome, type HttpHeaders, type HttpOutcome,
-} from '../../routing/classify.ts'
+} from '../../core/classify.ts'
 import { isRecord } from '../../util/json.ts'
 
 /** A wait this long (or an ErrorInfo QUOTA_EXHAUSTED) means a quota window, not a burst limit. */

@@ -13,7 +13,7 @@ import { errorBody, toRotorError } from '../error-reply.ts'
 import { headerValue } from '../header-value.ts'
 import { writeUpstream, type StreamEnd } from '../response-writer.ts'
 import { startDeadline } from '../../providers/deadline.ts'
-import { classifyLateError } from '../../routing/classify.ts'
+import { classifyLateError } from '../../core/classify.ts'
 import type { Runtime } from '../runtime.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 

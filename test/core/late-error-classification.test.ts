@@ -1,6 +1,6 @@
 // classifyLateError: what a failure after commit means for the profile that served it.
 import t from 'tap'
-import { classifyLateError } from '../../src/routing/classify.ts'
+import { classifyLateError } from '../../src/core/classify.ts'
 
 t.test('an in-stream upstream error is classified like the HTTP error its type stands for', async (t) => {
   t.strictSame(classifyLateError({ kind: 'upstream', status: 529, code: 'overloaded_error', message: 'Overloaded' }), { reason: 'rate_limit', scope: 'model' })

@@ -13,5 +13,5 @@ export {
   classifyHttp, classifyTransportError, decide, retryAfterFromHeaders, parseDurationMs, safeMessage
 } from '../core/classify.ts'
 export type { HttpHeaders, FailureOutcome, HttpOutcome } from '../core/classify.ts'
-export { finalError } from './final-error.ts'
-export type { AttemptRecord, SkipRecord, AttemptFailure } from './final-error.ts'
+export { finalError } from '../core/final-error.ts'
+export type { AttemptRecord, SkipRecord, AttemptFailure } from '../core/final-error.ts'

@@ -2,9 +2,9 @@
 import {
   ModelNotFoundError, NoCredentialsError, ProfilesUnavailableError, RateLimitedError, UpstreamAuthFailedError,
   UpstreamError, UpstreamTimeoutError
-} from '../core/errors.ts'
-import type { RotorError } from '../core/errors.ts'
-import type { Outcome, Reason } from '../core/types.ts'
+} from './errors.ts'
+import type { RotorError } from './errors.ts'
+import type { Outcome, Reason } from './types.ts'
 
 /**
  * What a failed attempt came to. `bad_request` is accepted so callers may record the attempt

@@ -5,7 +5,7 @@ import {
 } from '../../src/core/errors.ts'
 import { finalError } from '../../src/routing/index.ts'
 import type { AttemptRecord, Reason, SkipRecord } from '../../src/routing/index.ts'
-import { HOUR, MIN, NOW } from './fixtures.ts'
+import { HOUR, MIN, NOW } from '../routing/fixtures.ts'
 
 function failed (ref: string, profileId: string, reason: Reason, message: string, extra: { retryAfterMs?: number, status?: number } = {}, until?: number): AttemptRecord {
   return { ref, profileId, outcome: { kind: 'failure', reason, message, ...extra }, ...(until !== undefined ? { until } : {}) }

@@ -2,7 +2,7 @@
 import type { CredentialsFile } from '../auth/credentials-file.ts'
 import type { AuthProfilesFile, UsageStats } from '../auth/types.ts'
 import type { Clock } from '../core/types.ts'
-import { isCleanStats } from './clean-stats.ts'
+import { isCleanStats } from '../core/clean-stats.ts'
 import { createLocalState, type LocalAgentState } from './local-state.ts'
 import type { FailureInput, StateStore, StoreHealth } from './types.ts'
 

@@ -6,7 +6,7 @@ import { lock } from 'proper-lockfile'
 import { CorruptCredentialsError } from '../core/errors.ts'
 import type { Clock } from '../core/types.ts'
 import { tmpPathFor, writeFileAtomic } from '../util/atomic-file.ts'
-import { isRecord } from '../util/json.ts'
+import { isRecord } from '../core/json.ts'
 import type { AuthProfilesFile, Credential, UsageStats } from './types.ts'
 
 // Kept here too: callers and tests know it as part of the credentials file API.

@@ -8,7 +8,7 @@ import YAML from 'yaml'
 import { lock } from 'proper-lockfile'
 import { findConfigPath, parseConfigText, resolveConfig, substituteEnv, validateConfig } from '../config/index.ts'
 import { writeFileAtomic } from '../util/atomic-file.ts'
-import { isRecord } from '../util/json.ts'
+import { isRecord } from '../core/json.ts'
 import { CliError, type CliContext } from './context.ts'
 
 export type RawConfig = Record<string, unknown>

@@ -1,7 +1,7 @@
 // Upstream response / transport error → Outcome, and Outcome → Decision (DESIGN §5 table,
 // providers.md §13). Pure: status, headers and body text in; no I/O.
 import type { Decision, LateError, LateVerdict, Outcome } from './types.ts'
-import { isRecord } from '../util/json.ts'
+import { isRecord } from './json.ts'
 
 export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
 export type FailureOutcome = Extract<Outcome, { kind: 'failure' }>

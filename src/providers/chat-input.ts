@@ -1,7 +1,7 @@
 // The client's Chat Completions body as the translating adapters (Anthropic Messages, OpenAI
 // Responses) read it: what they check the same way whatever the upstream. Each adapter maps
 // the checked values to its own wire format. Pure.
-import { isRecord } from '../util/json.ts'
+import { isRecord } from '../core/json.ts'
 
 /** Client input that cannot be translated; becomes a 400 `bad_request` outcome. */
 export class InvalidInput extends Error {}

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { endpoint, jsonHeaders, sendAttempt, setDefaultHeader } from './http-attempt.ts'
 import { passthroughBody, passthroughResult } from './passthrough.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
-import { isRecord } from '../util/json.ts'
+import { isRecord } from '../core/json.ts'
 
 /** Editor identity the token exchange and the API both check (one copy, shared with auth/oauth). */
 export const COPILOT_EDITOR_HEADERS: Readonly<Record<string, string>> = {

@@ -5,7 +5,7 @@
 // its end from the last bytes the writer keeps anyway, so no chunk is parsed on the way.
 import { safeMessage } from '../core/classify.ts'
 import type { LateError } from '../core/types.ts'
-import { isRecord } from '../util/json.ts'
+import { isRecord } from '../core/json.ts'
 import { DONE_EVENT } from './chat-output.ts'
 import { readWhole, transportOutcome, type RawSuccess } from './http-attempt.ts'
 import { rewriteModel } from './rewrite-model.ts'

@@ -1,6 +1,6 @@
 // SSE framing over raw upstream chunks: multi-byte characters and events may be split anywhere.
 import { createParser } from 'eventsource-parser'
-import { isRecord } from '../util/json.ts'
+import { isRecord } from '../core/json.ts'
 import { UpstreamBodyError } from './late-error.ts'
 
 export interface SseEvent { readonly event: string | undefined, readonly data: string }

@@ -3,7 +3,7 @@
 import { errorReason, transportReason, type FetchLike } from '../oauth/token-endpoints.ts'
 import type { OAuthCredential } from '../types.ts'
 import { LoginError, type FlowDeps } from './types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 

@@ -8,7 +8,7 @@ import { errorReason, transportReason, withoutSent, type FetchLike, REFRESH_TIME
 import { homeOf, type Env } from './external-cli.ts'
 import { RefreshError, type StoredToken } from './types.ts'
 import { COPILOT_EDITOR_HEADERS } from '../../providers/github-copilot.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 export const COPILOT_PROVIDER = 'github-copilot'
 export const COPILOT_DISCOVERED_PROFILE = 'github-copilot:github'

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { writeJsonAtomic } from '../credentials-file.ts'
 import { codexAccountId, jwtExpiryMs } from './jwt.ts'
 import type { StoredToken } from './types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
 

@@ -5,7 +5,7 @@
 import type { FetchLike } from './token-endpoints.ts'
 import { transportReason } from './token-endpoints.ts'
 import { safeMessage } from '../../core/classify.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 export const ANTIGRAVITY_PROVIDER = 'google-antigravity'
 /** Antigravity's own endpoint; the production host serves Gemini CLI and answers Antigravity too. */

@@ -5,7 +5,7 @@ import { safeMessage } from '../../core/classify.ts'
 import { createSecretRegistry } from '../secret-registry.ts'
 import { codexAccountId, jwtExpiryMs } from './jwt.ts'
 import { RefreshError, type StoredToken } from './types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 

@@ -8,7 +8,7 @@ import { child, updateRawConfig } from '../config-file.ts'
 import { notifyReload } from '../gateway-client.ts'
 import { printJson, table } from '../output.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { scanBedrock } from './scan-bedrock.ts'
 
 export interface ScanOptions extends CommonOptions {

@@ -2,7 +2,7 @@
 // Consecutive messages of one role are merged (tool results and the user text after them
 // share one user turn, as Anthropic requires), empty text is dropped, and tool_result
 // blocks are moved to the front of their user turn.
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { InvalidInput, mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>

@@ -24,7 +24,7 @@
 // only one of them); reasoning_effort is dropped on a model without `reasoning` and when
 // tool_choice forces a tool (Anthropic refuses thinking with forced tool use).
 import type { ModelDef } from '../../config/types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import {
   functionTools, InvalidInput, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
   rejectNonText, stopSequences, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,

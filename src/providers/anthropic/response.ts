@@ -1,6 +1,6 @@
 // Anthropic Messages response → OpenAI chat.completion, plus the finish-reason and usage
 // mappings the stream translator shares. Pure.
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { assistantMessage, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions, type ToolCall } from '../chat-output.ts'
 
 /** Anthropic stop_reason → OpenAI finish_reason. Unknown or missing reasons read as `stop`. */

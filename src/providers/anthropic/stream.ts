@@ -14,7 +14,7 @@
 //   message_stop                → usage chunk (choices: []) when include_usage, then [DONE]
 //   ping, unknown events        → nothing
 //   error                       → throws UpstreamStreamError
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
 import { UpstreamBodyError } from '../late-error.ts'
 import { parseEvent } from '../sse.ts'

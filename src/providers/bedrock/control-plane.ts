@@ -2,7 +2,7 @@
 // and inference profiles an account can call, for `rotor models scan`. Signed like the
 // runtime (SigV4, service `bedrock`) or with a Bedrock API key.
 import type { AwsCredentials } from '../../auth/aws-credentials.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { bearerHeaders, sigv4Headers } from './signing.ts'
 
 export type ControlPlaneAuth =

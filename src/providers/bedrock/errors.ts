@@ -3,7 +3,7 @@
 // the event stream (`:exception-type`, lower camel case). Pure.
 import { classifyHttp, retryAfterFromHeaders, safeMessage, type HttpHeaders } from '../../core/classify.ts'
 import type { Failure } from '../translated-stream.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 /** What rotor does with a Bedrock exception (see docs/providers.md, Amazon Bedrock). */
 export type BedrockErrorClass =

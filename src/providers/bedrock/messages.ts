@@ -3,7 +3,7 @@
 // share one user turn, as Converse requires), empty text is dropped, toolResult blocks lead
 // their user turn, and replayed reasoning leads its assistant turn. A `cache_control` on a
 // text part becomes a Converse `cachePoint` right after that block.
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { InvalidInput, mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>

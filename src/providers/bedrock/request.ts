@@ -19,7 +19,7 @@
 // dropped; with both temperature and top_p, top_p is dropped; thinking stays off when
 // tool_choice forces a tool.
 import type { ModelDef } from '../../config/types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import {
   functionTools, InvalidInput, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
   rejectNonText, stopSequences, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,

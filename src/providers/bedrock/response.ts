@@ -1,6 +1,6 @@
 // Converse response → OpenAI chat.completion, plus the stop-reason and usage mappings the
 // stream translator shares. Pure.
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { assistantMessage, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions, type ToolCall } from '../chat-output.ts'
 import { emptyUsage, openAIUsage, type AnthropicUsage } from '../anthropic/response.ts'
 

@@ -13,7 +13,7 @@
 //   metadata                       → usage chunk (choices: []) when include_usage, then [DONE]
 //   messageStart, unknown events   → nothing
 //   exception / error frames       → throws BedrockStreamError
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
 import { emptyUsage } from '../anthropic/response.ts'
 import { ERROR_PREFIX, EXCEPTION_PREFIX } from './eventstream.ts'

@@ -12,7 +12,7 @@
 import {
   classifyHttp, parseDurationMs, retryAfterFromHeaders, safeMessage, type FailureOutcome, type HttpHeaders, type HttpOutcome,
 } from '../../core/classify.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 /** A wait this long (or an ErrorInfo QUOTA_EXHAUSTED) means a quota window, not a burst limit. */
 export const LONG_WAIT_MS = 10 * 60_000

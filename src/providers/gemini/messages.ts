@@ -9,7 +9,7 @@
 // without one gets the API's documented "skip validation" value instead, so a client that drops
 // the field still gets a valid next turn. Signed thought parts (Claude models) come back as
 // `thinking_blocks`, as from the Anthropic adapter, and are replayed as `thought` parts.
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { InvalidInput, mapToolCalls, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
 
 export type Part = Record<string, unknown>

@@ -18,7 +18,7 @@
 //     safety_identifier, verbosity, user, parallel_tool_calls, `name` on messages,
 //     stream_options (read by the response translator), and any key not listed here.
 import type { ModelDef } from '../../config/types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import {
   functionTools, InvalidInput, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
   rejectNonText, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,

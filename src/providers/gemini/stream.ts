@@ -14,7 +14,7 @@
 //   upstream EOF        → usage chunk when include_usage (from the last usageMetadata), [DONE];
 //                         without a finishReason before it, an error: the answer was cut short
 //   {"error": …}        → throws CloudCodeStreamError
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
 import { callIdOf, finishReason, firstCandidate, openAIUsage, partsOf, toolCallOf, unwrap } from './response.ts'
 

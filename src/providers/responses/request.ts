@@ -21,7 +21,7 @@
 //     rotor is stateless), stream_options (read by the stream translator), prediction,
 //     web_search_options, `name` on messages, and any key not listed here.
 import type { ModelDef } from '../../config/types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import {
   functionTools, InvalidInput, mapToolCalls, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions,
   rejectLegacyFunctions, rejectNonText, TOOL_CHOICE_ERROR, toolCallId, translateInput, walkMessages,

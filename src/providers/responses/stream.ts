@@ -16,7 +16,7 @@
 //   response.completed / response.incomplete → {} with finish_reason, usage chunk when include_usage, [DONE]
 //   response.failed, error                   → throws UpstreamResponsesError
 //   created, in_progress, other events       → nothing
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
 import { UpstreamBodyError } from '../late-error.ts'
 import { parseEvent } from '../sse.ts'

@@ -1,7 +1,7 @@
 // Public surface of the config area.
 export { resolveHome, findConfigPath, agentDir, authProfilesPath, modelsJsonPath, expandHome, CONFIG_FILE_NAMES } from './paths.ts'
 export type { Env, FindConfigOptions } from './paths.ts'
-export { AGENT_ID_PATTERN, isAgentId, agentIdProblem, checkAgentId } from './agent-id.ts'
+export { AGENT_ID_PATTERN, isAgentId, agentIdProblem, checkAgentId } from '../core/agent-id.ts'
 export { substituteEnv, envReferenceName, MissingEnvVarError } from './env-substitute.ts'
 export { loadConfig, resolveConfig, validateConfig, parseConfigText, formatSchemaErrors, EXAMPLE_CONFIG_PATH, DEFAULTS, DEFAULT_MODEL_ALIASES } from './load.ts'
 export type { LoadConfigOptions } from './load.ts'

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { checkAgentId } from './agent-id.ts'
+import { checkAgentId } from '../core/agent-id.ts'
 
 /** The environment as rotor reads it; `process.env` fits. */
 export type Env = Readonly<Record<string, string | undefined>>

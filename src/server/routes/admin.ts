@@ -4,7 +4,7 @@
 import Type from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { AGENT_ID_PATTERN } from '../../config/agent-id.ts'
+import { AGENT_ID_PATTERN } from '../../core/agent-id.ts'
 import { DEFAULT_AGENT } from '../../config/types.ts'
 import { ForbiddenError, InvalidApiKeyError, InvalidRequestError, NotFoundError } from '../../core/errors.ts'
 import type { StateStore } from '../../state/types.ts'

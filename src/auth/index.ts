@@ -8,7 +8,7 @@ export {
   type CredentialsFile, type CredentialsFileOptions
 } from './credentials-file.ts'
 export { resolveProfiles, resolveSecret, type ResolveProfilesInput } from './profiles.ts'
-export { maskSecret, redactCredential } from './mask.ts'
+export { maskSecret, redactCredential } from '../core/mask.ts'
 export {
   createCredentialResolver, type CredentialResolver, type CredentialResolverOptions, type ResolvedCredential, type ResolveOptions
 } from './credential-resolver.ts'

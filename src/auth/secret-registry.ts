@@ -7,7 +7,7 @@
 // exchanged; old values stay (an upstream may echo the token it just rejected). Only error texts
 // and log lines are scrubbed: a success body is never scanned.
 import type { LoadedConfig } from '../config/types.ts'
-import { maskSecret } from './mask.ts'
+import { maskSecret } from '../core/mask.ts'
 import type { Credential } from './types.ts'
 
 /** Shorter values are not scrubbed: a 3-character key would turn every "abc" into a mask. */

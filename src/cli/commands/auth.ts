@@ -1,5 +1,5 @@
 // `rotor models auth paste-token|add|list|remove` (login: src/cli/login-command.ts): the agent's credentials file.
-import { maskSecret } from '../../auth/mask.ts'
+import { maskSecret } from '../../core/mask.ts'
 import type { Credential, Profile } from '../../auth/types.ts'
 import { parseDurationMs } from '../../core/classify.ts'
 import { agentOf, CliError, credentialsFile, credentialsPath, quietConfig, tryConfig, UsageError, type CliContext, type CommonOptions } from '../context.ts'

@@ -1,5 +1,5 @@
 // Display forms of secrets for admin/CLI output: never more than a short prefix and 4 trailing chars.
-import type { Credential } from './types.ts'
+import type { Credential } from '../auth/types.ts'
 
 const ELLIPSIS = '…'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { maskSecret, redactCredential } from '../../src/auth/mask.ts'
+import { maskSecret, redactCredential } from '../../src/core/mask.ts'
 import type { OAuthCredential } from '../../src/auth/types.ts'
 
 t.test('an sk- key keeps its vendor prefix and last 4 chars', async t => {

@@ -4,10 +4,10 @@ import { readFile, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { lock } from 'proper-lockfile'
 import { CorruptCredentialsError } from '../core/errors.ts'
-import type { Clock } from '../core/types.ts'
+import type { Clock, UsageStats } from '../core/types.ts'
 import { tmpPathFor, writeFileAtomic } from '../util/atomic-file.ts'
 import { isRecord } from '../core/json.ts'
-import type { AuthProfilesFile, Credential, UsageStats } from './types.ts'
+import type { AuthProfilesFile, Credential } from './types.ts'
 
 // Kept here too: callers and tests know it as part of the credentials file API.
 export { writeJsonAtomic } from '../util/atomic-file.ts'

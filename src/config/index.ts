@@ -18,7 +18,5 @@ export type { ConfigReloader, ConfigReloaderOptions, ReloadResult } from './watc
 export { RotorConfigSchema } from './schema.ts'
 export type { RotorConfig, ProviderConfig, ModelDefinitionConfig, ApiFamily } from './schema.ts'
 export { DEFAULT_AGENT } from './types.ts'
-export type {
-  LoadedConfig, Catalog, ProviderDef, ModelDef, ModelCost, ProviderAuth, AgentSettings,
-  CooldownPolicy, ClientDef, GatewaySettings,
-} from './types.ts'
+export type { LoadedConfig, Catalog, ProviderDef, ModelDef, ModelCost, ProviderAuth, AgentSettings, ClientDef, GatewaySettings } from './types.ts'
+export type { CooldownPolicy } from '../core/types.ts'

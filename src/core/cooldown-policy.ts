@@ -1,8 +1,6 @@
 // Cooldown / disable / half-open probe math (DESIGN §5, Clawdbot formulas). Pure: stats in, new stats out.
-import type { ModelCooldown, UsageStats } from '../auth/types.ts'
-import type { FailureInput } from '../state/types.ts'
 import { ownValue } from './own.ts'
-import type { Reason } from './types.ts'
+import type { Reason, ModelCooldown, UsageStats, FailureInput } from './types.ts'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000

@@ -79,3 +79,44 @@ export interface LateVerdict {
   readonly scope: CooldownScope
   readonly retryAfterMs?: number
 }
+
+/** Per-model rate-limit cooldown (rotor extension, stored inside usageStats). */
+export interface ModelCooldown {
+  until: number
+  errorCount: number
+  lastFailureAt: number
+  /** Half-open probe claimed until this time (ms epoch). */
+  probeUntil?: number
+}
+
+/** Clawdbot's usageStats entry plus rotor's per-model cooldowns and probe claim. */
+export interface UsageStats {
+  lastUsed?: number
+  errorCount?: number
+  lastFailureAt?: number
+  failureCounts?: Partial<Record<Reason, number>>
+  cooldownUntil?: number
+  cooldownReason?: Reason
+  disabledUntil?: number
+  disabledReason?: string
+  probeUntil?: number
+  modelCooldowns?: Record<string, ModelCooldown>
+}
+
+export interface CooldownPolicy {
+  readonly billingBackoffMs: number
+  readonly billingBackoffMsByProvider: Readonly<Record<string, number>>
+  readonly billingMaxMs: number
+  readonly failureWindowMs: number
+}
+
+/** One failure to record against a profile: what happened, where it cools, and the policy in force. */
+export interface FailureInput {
+  readonly provider: string
+  readonly model: string
+  readonly reason: Reason
+  readonly scope: Exclude<CooldownScope, 'none'>
+  readonly now: number
+  readonly retryAfterMs?: number
+  readonly policy: CooldownPolicy
+}

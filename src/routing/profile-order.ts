@@ -1,5 +1,6 @@
 // Which profiles of a provider a request tries, and in what order (DESIGN §5 step 5).
-import type { Profile, UsageStats } from '../auth/types.ts'
+import type { Profile } from '../auth/types.ts'
+import type { UsageStats } from '../core/types.ts'
 
 export type Strategy = 'round-robin' | 'ordered'
 

@@ -1,6 +1,7 @@
 // A profile's live state for every reader (admin status, metrics, CLI): ids, times and
 // counters only, never a secret. Pure: stats and `now` in, a view out.
-import type { Profile, UsageStats } from '../auth/types.ts'
+import type { Profile } from '../auth/types.ts'
+import type { UsageStats } from '../core/types.ts'
 
 export interface Block {
   /** `disabled` (billing), `profile` (whole-profile cooldown) or `model` (rate limit of one model). */

@@ -2,7 +2,7 @@
 // until one upstream answers. The decisions are the pure functions of src/routing; this
 // file only does the I/O between them. Failover stops once a response is returned: the
 // caller commits it to the client. Upstream text enters through upstream-text.ts (scrubbed).
-import type { Profile, UsageStats } from '../auth/types.ts'
+import type { Profile } from '../auth/types.ts'
 import type { ModelDef, ProviderDef } from '../config/types.ts'
 import { InvalidRequestError, UpstreamClientError, UpstreamTimeoutError, type RotorError } from '../core/errors.ts'
 import { deadlinePassed } from '../providers/deadline.ts'
@@ -12,7 +12,7 @@ import { decide } from '../core/classify.ts'
 import { finalError, type AttemptRecord, type SkipRecord } from '../core/final-error.ts'
 import { buildPlan } from '../routing/plan.ts'
 import { baseOrder, preferSession, rotate } from '../routing/profile-order.ts'
-import type { ChainEntry, Clock } from '../core/types.ts'
+import type { ChainEntry, Clock, UsageStats } from '../core/types.ts'
 import type { StateStore } from '../state/types.ts'
 import type { Runtime } from './runtime.ts'
 import { credentialFailure, fromUpstream } from './upstream-text.ts'

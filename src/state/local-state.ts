@@ -1,9 +1,8 @@
 // In-process state of every agent: usage stats, lastGood, round-robin cursors and session pins,
 // changed only through the pure policy functions. No I/O: the memory store adds file
 // persistence around it, the redis store uses it as its local mirror while Redis is away.
-import type { UsageStats } from '../auth/types.ts'
+import type { UsageStats, FailureInput } from '../core/types.ts'
 import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../core/cooldown-policy.ts'
-import type { FailureInput } from './types.ts'
 
 export interface Pin { readonly profileId: string, readonly expires: number }
 

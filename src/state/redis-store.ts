@@ -16,8 +16,7 @@
 // its script, so every replica re-reads on its very next request.
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { UsageStats } from '../auth/types.ts'
-import type { Clock } from '../core/types.ts'
+import type { Clock, UsageStats, FailureInput } from '../core/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { isCleanStats } from '../core/clean-stats.ts'
 import { createLocalState } from './local-state.ts'
@@ -30,7 +29,7 @@ import { pushDirty } from './redis/push.ts'
 import { createEpochWatch, queueSeeds, readEpochs } from './redis/reseed.ts'
 import { createUsageQueue } from './redis/usage.ts'
 import { createVersionReader } from './redis/version-reads.ts'
-import type { FailureInput, StateStore, StoreHealth } from './types.ts'
+import type { StateStore, StoreHealth } from './types.ts'
 
 const DAY = 86_400_000
 /** The failure window seeds are merged with until a failure brings the configured one. */

@@ -1,6 +1,5 @@
 import t from 'tap'
-import type { UsageStats } from '../../src/auth/types.ts'
-import type { FailureInput } from '../../src/state/types.ts'
+import type { UsageStats, FailureInput } from '../../src/core/types.ts'
 import { applyFailure, applySuccess, availability, claimProbe, clearCooldown } from '../../src/routing/index.ts'
 import { HOUR, MIN, NOW, POLICY } from '../routing/fixtures.ts'
 

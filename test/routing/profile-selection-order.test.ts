@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { UsageStats } from '../../src/auth/types.ts'
+import type { UsageStats } from '../../src/core/types.ts'
 import { baseOrder, preferSession, rotate } from '../../src/routing/index.ts'
 import { profile } from './fixtures.ts'
 

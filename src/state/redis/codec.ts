@@ -5,8 +5,7 @@
 //   fc:<reason>                        failureCounts[reason]
 //   m:<model>:until|n|at|probe         modelCooldowns[model].until|errorCount|lastFailureAt|probeUntil
 // A model entry exists when its `until` field does (the scripts always write until, n and at).
-import type { ModelCooldown, UsageStats } from '../../auth/types.ts'
-import type { Reason } from '../../core/types.ts'
+import type { Reason, ModelCooldown, UsageStats } from '../../core/types.ts'
 
 const NUMERIC = ['lastUsed', 'errorCount', 'lastFailureAt', 'cooldownUntil', 'disabledUntil', 'probeUntil'] as const
 const REASONS: ReadonlySet<string> = new Set<Reason>(['rate_limit', 'billing', 'auth', 'timeout', 'format', 'unknown'])

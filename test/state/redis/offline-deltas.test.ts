@@ -7,8 +7,7 @@ import { createDirty, mergeArgs, type StatsDelta } from '../../../src/state/redi
 import { decodeVersioned } from '../../../src/state/redis/codec.ts'
 import { createKeys } from '../../../src/state/redis/keys.ts'
 import { defineScripts } from '../../../src/state/redis/scripts.ts'
-import type { UsageStats } from '../../../src/auth/types.ts'
-import type { FailureInput } from '../../../src/state/types.ts'
+import type { UsageStats, FailureInput } from '../../../src/core/types.ts'
 import { redisForTest } from '../../helpers/redis.ts'
 import { policy, testClock, type TestClock } from '../contract.ts'
 

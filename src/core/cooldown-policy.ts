@@ -104,6 +104,32 @@ export function applySuccess (stats: UsageStats, now: number, model?: string): U
   return next
 }
 
+/**
+ * applySuccess() for a success that may arrive after failures it did not see (a Redis call
+ * that failed late is applied locally with its original time): it clears only what is not
+ * newer than itself — the profile-wide part when now ≥ lastFailureAt, the model's entry
+ * when now ≥ that entry's lastFailureAt. In order (now ≥ every failure) it is applySuccess.
+ */
+export function applySuccessInOrder (stats: UsageStats, now: number, model: string | undefined): UsageStats {
+  const entry = model === undefined ? undefined : stats.modelCooldowns?.[model]
+  const profileOk = now >= (stats.lastFailureAt ?? 0)
+  const modelOk = entry === undefined || now >= entry.lastFailureAt
+  if (profileOk && modelOk) return applySuccess(stats, now, model)
+  if (profileOk && model !== undefined && entry !== undefined) {
+    const next = applySuccess(stats, now, model)
+    next.modelCooldowns = { ...next.modelCooldowns, [model]: entry }
+    return next
+  }
+  const next: UsageStats = { ...stats, lastUsed: Math.max(stats.lastUsed ?? 0, now) }
+  if (modelOk && model !== undefined && entry !== undefined) {
+    const rest = { ...stats.modelCooldowns }
+    delete rest[model]
+    if (Object.keys(rest).length > 0) next.modelCooldowns = rest
+    else delete next.modelCooldowns
+  }
+  return next
+}
+
 /** Manual clear: unlike Clawdbot's, it also lifts the billing disable and model cooldowns. */
 export function clearCooldown (stats: UsageStats): UsageStats {
   return withoutCooldowns(stats)

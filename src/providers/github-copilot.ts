@@ -8,13 +8,7 @@ import { endpoint, jsonHeaders, sendAttempt, setDefaultHeader } from './http-att
 import { passthroughBody, passthroughResult } from './passthrough.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 import { isRecord } from '../core/json.ts'
-
-/** Editor identity the token exchange and the API both check (one copy, shared with auth/oauth). */
-export const COPILOT_EDITOR_HEADERS: Readonly<Record<string, string>> = {
-  'editor-version': 'vscode/1.107.0',
-  'editor-plugin-version': 'copilot-chat/0.35.0',
-  'user-agent': 'GitHubCopilotChat/0.35.0',
-}
+import { COPILOT_EDITOR_HEADERS } from '../auth/oauth/copilot.ts'
 
 /** What Copilot checks on every chat request. */
 export const COPILOT_HEADERS: Readonly<Record<string, string>> = {

@@ -5,7 +5,7 @@ export {
   type CredentialsFile, type CredentialsFileOptions
 } from './credentials-file.ts'
 export { resolveProfiles, resolveSecret, type ResolveProfilesInput } from './profiles.ts'
-export { maskSecret, redactCredential } from '../core/mask.ts'
+export { maskSecret } from '../core/mask.ts'
 export type { ModelCooldown, UsageStats } from '../core/types.ts'
 export {
   createCredentialResolver, type CredentialResolver, type CredentialResolverOptions, type ResolvedCredential, type ResolveOptions

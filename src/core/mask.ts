@@ -1,5 +1,5 @@
-// Display forms of secrets for admin/CLI output: never more than a short prefix and 4 trailing chars.
-import type { Credential } from '../auth/types.ts'
+// Display forms of secrets for admin/CLI output and scrubbed texts: never more than a short
+// prefix and 4 trailing chars.
 
 const ELLIPSIS = '…'
 
@@ -20,13 +20,24 @@ export function maskSecret (s: string): string {
   return prefix + ELLIPSIS + tail
 }
 
-const SECRET_FIELD = /token|secret|password|key|access|refresh/i
+// Backstop for secrets rotor does not hold. A vendor prefix counts when no letter or digit comes
+// right before it, so `key_sk-proj-…` (glued to a word by `_`) is caught but `task-…` is not.
+const PREFIXED = /(?<![A-Za-z0-9])(?:sk-|gh[opsu]_|github_pat_|vapi_|xai-|gsk_|r8_|cpk_|AKIA|ya29\.)[A-Za-z0-9_.~+/=-]{12,}/g
+const JWT = /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g
+// Copilot session tokens (`tid=…;exp=…;…:sig`) carry `;`, `=` and `:`.
+const SCHEME = /\b(Bearer|Basic)(\s+)([A-Za-z0-9_.~+/=:;-]{12,})/gi
 
-/** Copy of a credential with every secret field masked (key, token, access, refresh, and any extra field that looks like one). */
-export function redactCredential<C extends Credential> (c: C): C {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(c)) {
-    out[k] = typeof v === 'string' && k !== 'type' && k !== 'provider' && SECRET_FIELD.test(k) ? maskSecret(v) : v
-  }
-  return out as C
+const mask = (token: string): string => maskSecret(token)
+
+/** Masks secret-looking tokens: vendor-prefixed keys, JWTs, the credential after `Bearer`/`Basic`. */
+export function maskSecretPatterns (text: string): string {
+  return text
+    .replace(SCHEME, (_m, scheme: string, space: string, token: string) => scheme + space + maskSecret(token))
+    .replace(JWT, mask)
+    .replace(PREFIXED, mask)
+}
+
+/** A credential field whose name says it holds a secret: key, token, access, refresh, idToken, clientSecret … */
+export function isSecretFieldName (name: string): boolean {
+  return name !== 'type' && name !== 'provider' && /token|secret|password|key|access|refresh/i.test(name)
 }

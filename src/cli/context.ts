@@ -1,5 +1,7 @@
 // What every CLI command shares: environment, config loading, the state store, exit codes.
-import { agentIdProblem, authProfilesPath, isAgentId, loadConfig, resolveHome } from '../config/index.ts'
+import { agentIdProblem, isAgentId } from '../core/agent-id.ts'
+import { authProfilesPath, resolveHome } from '../config/paths.ts'
+import { loadConfig } from '../config/load.ts'
 import type { LoadedConfig } from '../config/types.ts'
 import { openCredentialsFile, type CredentialsFile } from '../auth/credentials-file.ts'
 import { createMemoryStore } from '../state/memory-store.ts'

@@ -4,12 +4,12 @@
 // (see OVERRIDE_KEYS in src/auth/login/index.ts), so tests and proxies can redirect them.
 import { spawn } from 'node:child_process'
 import { Option, type Command } from 'commander'
-import {
-  LOGIN_PROVIDERS, endpointOverrides, isLoginProvider, runLogin, storeLoginResult,
-  type LoginIO, type LoginProvider,
-} from '../auth/login/index.ts'
+import { LOGIN_PROVIDERS, endpointOverrides, isLoginProvider, runLogin, type LoginProvider } from '../auth/login/run-login.ts'
+import { storeLoginResult } from '../auth/login/store.ts'
+import type { LoginIO } from '../auth/login/types.ts'
 import type { FetchLike } from '../auth/oauth/token-endpoints.ts'
-import { authProfilesPath, loadConfig, resolveHome } from '../config/index.ts'
+import { authProfilesPath, resolveHome } from '../config/paths.ts'
+import { loadConfig } from '../config/load.ts'
 import { agentOf, UsageError } from './context.ts'
 
 /** Same shape as src/cli/output.ts `Output`. */

@@ -1,6 +1,8 @@
 // Starts a gateway: config → state store → runtime → HTTP. The composition root for `rotor serve`.
 import type { FastifyInstance } from 'fastify'
-import { loadConfig, createConfigReloader, writeModelsJson } from '../config/index.ts'
+import { loadConfig } from '../config/load.ts'
+import { createConfigReloader } from '../config/watch.ts'
+import { writeModelsJson } from '../config/models-json.ts'
 import type { LoadedConfig } from '../config/types.ts'
 import { createMemoryStore } from '../state/memory-store.ts'
 import type { StateStore } from '../state/types.ts'

@@ -1,7 +1,8 @@
 // An `api` without an adapter is a load error naming provider and value; the adapter
 // registry and config's list of implemented families agree.
 import t from 'tap'
-import { IMPLEMENTED_API_FAMILIES, loadConfig } from '../../src/config/index.ts'
+import { IMPLEMENTED_API_FAMILIES } from '../../src/config/api-families.ts'
+import { loadConfig } from '../../src/config/load.ts'
 import { ConfigError } from '../../src/core/errors.ts'
 import { assertMatchesConfig, createAdapterRegistry } from '../../src/providers/registry.ts'
 

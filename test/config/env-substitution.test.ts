@@ -1,5 +1,5 @@
 import t from 'tap'
-import { substituteEnv, MissingEnvVarError, envReferenceName } from '../../src/config/index.ts'
+import { substituteEnv, MissingEnvVarError, envReferenceName } from '../../src/config/env-substitute.ts'
 import { ConfigError } from '../../src/core/errors.ts'
 
 t.test('a ${VAR} in any string is replaced from the environment', async (t) => {

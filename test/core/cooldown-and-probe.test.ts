@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { UsageStats, FailureInput } from '../../src/core/types.ts'
-import { applyFailure, applySuccess, availability, claimProbe, clearCooldown } from '../../src/routing/index.ts'
+import { applyFailure, applySuccess, availability, claimProbe, clearCooldown } from '../../src/core/cooldown-policy.ts'
 import { HOUR, MIN, NOW, POLICY } from '../routing/fixtures.ts'
 
 const OPUS = 'claude-opus-4-5'

@@ -1,7 +1,7 @@
 // `rotor models auth login --provider anthropic|openai-codex|qwen-portal|chutes|github-copilot|google-antigravity`:
 // runs the provider's browser (PKCE) or device-code flow and stores the credential in the
 // agent's auth-profiles.json. Endpoints come from `models.providers.<id>.oauth.*` in config
-// (see OVERRIDE_KEYS in src/auth/login/index.ts), so tests and proxies can redirect them.
+// (see OVERRIDE_KEYS in src/auth/login/run-login.ts), so tests and proxies can redirect them.
 import { spawn } from 'node:child_process'
 import { Option, type Command } from 'commander'
 import { LOGIN_PROVIDERS, endpointOverrides, isLoginProvider, runLogin, type LoginProvider } from '../auth/login/run-login.ts'

@@ -8,7 +8,6 @@ import { resolveSecret } from '../../auth/profiles.ts'
 import { ControlPlaneError, listBedrockModels, type ControlPlaneAuth } from '../../providers/bedrock/control-plane.ts'
 import { CliError, credentialsFile, type CliContext } from '../context.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
-import type { ScannedModel } from './scan.ts'
 
 async function authFor (ctx: CliContext, config: LoadedConfig, provider: ProviderDef, agent: string): Promise<ControlPlaneAuth> {
   const now = ctx.now()
@@ -26,7 +25,8 @@ async function authFor (ctx: CliContext, config: LoadedConfig, provider: Provide
   return { kind: 'bearer', token: secret.secret }
 }
 
-export async function scanBedrock (ctx: CliContext, config: LoadedConfig, provider: ProviderDef, agent: string): Promise<ScannedModel[]> {
+/** One row per model, in scan.ts's ScannedModel shape (inferred here: scan.ts imports this file). */
+export async function scanBedrock (ctx: CliContext, config: LoadedConfig, provider: ProviderDef, agent: string) {
   const auth = await authFor(ctx, config, provider, agent)
   try {
     const listed = await listBedrockModels({ baseUrl: provider.baseUrl, region: provider.region ?? DEFAULT_BEDROCK_REGION, auth, headers: provider.headers })

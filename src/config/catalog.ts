@@ -148,6 +148,14 @@ function toModelDef (m: ModelDefinitionConfig, providerApi: ApiFamily): ModelDef
   }
 }
 
+/**
+ * The catalog's definition of `id` under `provider`, else one with the catalog's defaults: for
+ * providers that accept any model id (routing/plan.ts, OPEN_MODEL_PROVIDERS).
+ */
+export function modelDefFor (provider: ProviderDef, id: string): ModelDef {
+  return provider.models.get(id) ?? toModelDef({ id }, provider.api)
+}
+
 /** A provider or model `api` without an adapter is a load error naming both. */
 function checkImplemented (d: Draft): void {
   const missing = (api: ApiFamily, where: string): ConfigError =>

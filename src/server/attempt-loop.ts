@@ -3,7 +3,8 @@
 // file only does the I/O between them. Failover stops once a response is returned: the
 // caller commits it to the client. Upstream text enters through upstream-text.ts (scrubbed).
 import type { Profile } from '../auth/types.ts'
-import type { ModelDef, ProviderDef } from '../config/types.ts'
+import { modelDefFor } from '../config/catalog.ts'
+import type { ModelDef } from '../config/types.ts'
 import { InvalidRequestError, UpstreamClientError, UpstreamTimeoutError, type RotorError } from '../core/errors.ts'
 import { deadlinePassed } from '../providers/deadline.ts'
 import type { AttemptResult, UpstreamSuccess } from '../providers/types.ts'
@@ -58,16 +59,6 @@ export interface AttemptLoopDeps {
   readonly now: Clock
 }
 
-/** Synthesised definition for providers that accept any model id (see routing/plan.ts). */
-function modelFor (provider: ProviderDef, id: string): ModelDef {
-  const known = provider.models.get(id)
-  if (known !== undefined) return known
-  return {
-    id, name: id, api: provider.api, reasoning: false, input: ['text'],
-    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, contextWindow: 200000, maxTokens: 8192,
-  }
-}
-
 export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise<ChatSuccess> {
   const { runtime, store, now } = deps
   const { config, secrets } = runtime
@@ -86,7 +77,7 @@ export async function runChat (deps: AttemptLoopDeps, req: ChatRequest): Promise
   for (const entry of plan.chain) {
     const provider = config.catalog.providers.get(entry.provider)
     if (provider === undefined) continue
-    const model = modelFor(provider, entry.model)
+    const model = modelDefFor(provider, entry.model)
     const adapter = runtime.adapters.get(model.api)
     if (adapter === undefined) {
       attempts.push({ ref: entry.ref, profileId: '-', outcome: { kind: 'failure', reason: 'format', message: `API family ${model.api} is not supported yet` } })

@@ -1,5 +1,6 @@
 // What every CLI command shares: environment, config loading, the state store, exit codes.
-import { agentIdProblem, isAgentId } from '../core/agent-id.ts'
+import { checkAgentId } from '../core/agent-id.ts'
+import { InvalidAgentIdError } from '../core/errors.ts'
 import { authProfilesPath, resolveHome } from '../config/paths.ts'
 import { loadConfig } from '../config/load.ts'
 import type { LoadedConfig } from '../config/types.ts'
@@ -25,6 +26,12 @@ export class CliError extends Error {
 
 export class UsageError extends CliError {
   constructor (message: string) { super(message, EXIT_USAGE) }
+}
+
+/** The exit code for what a command threw: a CliError's own, 2 for an invalid agent id (a usage error), else 1. */
+export function exitCodeOf (err: unknown): number {
+  if (err instanceof CliError) return err.exitCode
+  return err instanceof InvalidAgentIdError ? EXIT_USAGE : EXIT_PROBLEM
 }
 
 export interface CliContext {
@@ -89,12 +96,11 @@ export function quietConfig (ctx: CliContext): LoadedConfig | undefined {
   return tryConfig({ ...ctx, o: { out: () => {}, err: () => {} } })
 }
 
-/** `--agent`, else `default`; an id that is not a valid agent id is a usage error (exit 2). */
+/** `--agent`, else `default`; an id that is not a valid agent id is InvalidAgentIdError, a usage error (exit 2). */
 export function agentOf (opts: { readonly agent?: string }): string {
   const a = opts.agent?.trim()
   if (a === undefined || a === '') return 'default'
-  if (!isAgentId(a)) throw new UsageError(agentIdProblem(a))
-  return a
+  return checkAgentId(a)
 }
 
 export function credentialsPath (ctx: CliContext, agent: string): string {

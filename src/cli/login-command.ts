@@ -10,7 +10,7 @@ import type { LoginIO } from '../auth/login/types.ts'
 import type { FetchLike } from '../auth/oauth/token-endpoints.ts'
 import { authProfilesPath, resolveHome } from '../config/paths.ts'
 import { loadConfig } from '../config/load.ts'
-import { agentOf, UsageError } from './context.ts'
+import { agentOf, EXIT_USAGE, exitCodeOf } from './context.ts'
 
 /** Same shape as src/cli/output.ts `Output`. */
 export interface LoginOutput {
@@ -139,9 +139,9 @@ export function registerLoginCommand (auth: Command, deps: LoginCommandDeps = {}
           }
         }
       } catch (err) {
-        if (err instanceof UsageError) {
-          output.err(`rotor: ${err.message}`)
-          setExitCode(err.exitCode)
+        if (exitCodeOf(err) === EXIT_USAGE) {
+          output.err(`rotor: ${err instanceof Error ? err.message : String(err)}`)
+          setExitCode(EXIT_USAGE)
           return
         }
         output.err(`rotor: login failed: ${err instanceof Error ? err.message : String(err)}`)

@@ -5,7 +5,7 @@ import { authProfilesPath, resolveHome } from '../config/paths.ts'
 import { loadConfig } from '../config/load.ts'
 import type { LoadedConfig } from '../config/types.ts'
 import { openCredentialsFile, type CredentialsFile } from '../auth/credentials-file.ts'
-import { createMemoryStore } from '../state/memory-store.ts'
+import { createStateStore } from '../state/create-store.ts'
 import type { StateStore } from '../state/types.ts'
 import { processOutput, type Output } from './output.ts'
 
@@ -118,17 +118,8 @@ export function credentialsFile (ctx: CliContext, agent: string): CredentialsFil
  * reported as an error, since its answers would be local guesses.
  */
 export async function openStateStore (ctx: CliContext, config: LoadedConfig): Promise<StateStore> {
-  if (config.state.store === 'redis') {
-    const { createRedisStore } = await import('../state/redis-store.ts')
-    const store = await createRedisStore({ url: config.state.redisUrl, prefix: config.state.prefix, connectWaitMs: 1000, commandTimeoutMs: 1000 })
-    if (store.health() !== 'ready') {
-      await store.close()
-      throw new CliError(`state store unreachable: Redis at ${urlWithoutPassword(config.state.redisUrl)} does not answer (start it, or set state.store to memory)`)
-    }
-    return store
-  }
   const files = new Map<string, CredentialsFile>()
-  return createMemoryStore({
+  const store = await createStateStore(config.state, {
     credentialsFor: (agent) => {
       let f = files.get(agent)
       if (f === undefined) {
@@ -138,7 +129,14 @@ export async function openStateStore (ctx: CliContext, config: LoadedConfig): Pr
       return f
     },
     onError: (err) => { ctx.o.err(`warning: ${err instanceof Error ? err.message : String(err)}`) },
+    connectWaitMs: 1000,
+    commandTimeoutMs: 1000,
   })
+  if (store.health() !== 'ready') {
+    await store.close()
+    throw new CliError(`state store unreachable: Redis at ${urlWithoutPassword(config.state.redisUrl)} does not answer (start it, or set state.store to memory)`)
+  }
+  return store
 }
 
 /** A Redis URL safe to print: user and password dropped. */

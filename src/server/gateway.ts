@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.ts'
 import { createConfigReloader } from '../config/watch.ts'
 import { writeModelsJson } from '../config/models-json.ts'
 import type { LoadedConfig } from '../config/types.ts'
-import { createMemoryStore } from '../state/memory-store.ts'
+import { createStateStore } from '../state/create-store.ts'
 import type { StateStore } from '../state/types.ts'
 import { createAdapterRegistry } from '../providers/registry.ts'
 import { createLogger, type Logger } from '../telemetry/logger.ts'
@@ -64,7 +64,12 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   secrets.add(...configSecrets(initial))
   const log = createLogger(initial.logLevel, opts.logDestination, { scrub: secrets.scrub })
   const credentials = createCredentialsDirectory(initial.home)
-  const store: StateStore = await createStore(initial, { credentials, log, now })
+  const store: StateStore = await createStateStore(initial.state, {
+    credentialsFor: (agent) => credentials.file(agent),
+    clock: now,
+    log,
+    onError: (err) => { log.error({ err }, 'persisting usage stats failed') },
+  })
   const adapters = createAdapterRegistry({ now })
   // One per gateway (caches, single-flight, its own Redis connection), across reloads.
   const resolver = createCredentialResolver({
@@ -130,18 +135,6 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
       return closing
     },
   }
-}
-
-async function createStore (config: LoadedConfig, deps: { credentials: ReturnType<typeof createCredentialsDirectory>, log: Logger, now: Clock }): Promise<StateStore> {
-  if (config.state.store === 'redis') {
-    const { createRedisStore } = await import('../state/redis-store.ts')
-    return createRedisStore({ url: config.state.redisUrl, prefix: config.state.prefix, clock: deps.now, log: deps.log })
-  }
-  return createMemoryStore({
-    credentialsFor: (agent) => deps.credentials.file(agent),
-    clock: deps.now,
-    onError: (err: unknown) => { deps.log.error({ err }, 'persisting usage stats failed') },
-  })
 }
 
 function writeModelsJsonSafe (config: LoadedConfig, log: Logger): void {

@@ -1,6 +1,7 @@
 // What every CLI command shares: environment, config loading, the state store, exit codes.
 import { checkAgentId } from '../core/agent-id.ts'
 import { InvalidAgentIdError } from '../core/errors.ts'
+import { redactUrl } from '../core/mask.ts'
 import { authProfilesPath, resolveHome } from '../config/paths.ts'
 import { loadConfig } from '../config/load.ts'
 import type { LoadedConfig } from '../config/types.ts'
@@ -134,19 +135,7 @@ export async function openStateStore (ctx: CliContext, config: LoadedConfig): Pr
   })
   if (store.health() !== 'ready') {
     await store.close()
-    throw new CliError(`state store unreachable: Redis at ${urlWithoutPassword(config.state.redisUrl)} does not answer (start it, or set state.store to memory)`)
+    throw new CliError(`state store unreachable: Redis at ${redactUrl(config.state.redisUrl)} does not answer (start it, or set state.store to memory)`)
   }
   return store
-}
-
-/** A Redis URL safe to print: user and password dropped. */
-export function urlWithoutPassword (url: string): string {
-  try {
-    const u = new URL(url)
-    u.username = ''
-    u.password = ''
-    return u.toString().replace(/\/$/, '')
-  } catch {
-    return '(unparsable redis url)'
-  }
 }

@@ -41,3 +41,15 @@ export function maskSecretPatterns (text: string): string {
 export function isSecretFieldName (name: string): boolean {
   return name !== 'type' && name !== 'provider' && /token|secret|password|key|access|refresh/i.test(name)
 }
+
+/** A URL safe to print or log (a Redis URL): user and password dropped. */
+export function redactUrl (url: string): string {
+  try {
+    const u = new URL(url)
+    u.username = ''
+    u.password = ''
+    return u.toString().replace(/\/$/, '')
+  } catch {
+    return '(unparsable URL)'
+  }
+}

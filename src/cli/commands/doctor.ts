@@ -7,7 +7,8 @@ import { authProfilesPath, findConfigPath } from '../../config/paths.ts'
 import { EXAMPLE_CONFIG_PATH, loadConfig } from '../../config/load.ts'
 import type { LoadedConfig, ProviderDef } from '../../config/types.ts'
 import { buildPlan } from '../../routing/plan.ts'
-import { EXIT_OK, EXIT_PROBLEM, urlWithoutPassword, type CliContext, type CommonOptions } from '../context.ts'
+import { EXIT_OK, EXIT_PROBLEM, type CliContext, type CommonOptions } from '../context.ts'
+import { redactUrl } from '../../core/mask.ts'
 import { readRawConfig } from '../config-file.ts'
 import { printJson, relativeTime } from '../output.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
@@ -163,7 +164,7 @@ export async function collectProblems (ctx: CliContext): Promise<Problem[]> {
   }
 
   if (config?.state.store === 'redis') {
-    const safe = urlWithoutPassword(config.state.redisUrl)
+    const safe = redactUrl(config.state.redisUrl)
     const failure = await pingRedis(config.state.redisUrl)
     if (failure !== undefined) {
       problems.push({ check: 'state', message: `State store unreachable: Redis at ${safe} does not answer (${failure})`, fix: `start Redis at ${safe} or set state.store to memory` })

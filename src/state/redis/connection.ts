@@ -39,17 +39,6 @@ export function createClient (opts: ConnectionOptions): Redis {
   return client
 }
 
-/** The URL for logs: the password (and any userinfo secret) replaced by ***. */
-export function redactUrl (url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
-  } catch {
-    return '(unparsable redis url)'
-  }
-}
-
 /** Wraps any Redis/ioredis failure once; the message never carries the URL's password. */
 export function unavailable (err: unknown, url: string): StateUnavailableError {
   if (err instanceof StateUnavailableError) return err

@@ -2,6 +2,7 @@
 // providers.md §13). Pure: status, headers and body text in; no I/O.
 import type { Decision, LateError, LateVerdict, Outcome } from './types.ts'
 import { isRecord } from './json.ts'
+import { positiveMs } from './numbers.ts'
 
 export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
 export type FailureOutcome = Extract<Outcome, { kind: 'failure' }>
@@ -65,9 +66,6 @@ function parseRetryAfter (text: string, now: number | undefined): number | undef
   return Number.isNaN(at) ? undefined : at - now
 }
 
-const positive = (ms: number | undefined): number | undefined =>
-  ms !== undefined && Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : undefined
-
 /**
  * Upstream wait hint in ms. `retry-after-ms` / `retry-after` are authoritative. Otherwise the
  * per-limit reset headers: the latest reset of the limits reported exhausted (remaining 0),
@@ -75,17 +73,17 @@ const positive = (ms: number | undefined): number | undefined =>
  */
 export function retryAfterFromHeaders (headers: HttpHeaders, now?: number): number | undefined {
   const ms = header(headers, 'retry-after-ms')
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return positive(Number(ms))
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return positiveMs(Number(ms))
   const ra = header(headers, 'retry-after')
   if (ra !== undefined) {
-    const v = positive(parseRetryAfter(ra, now))
+    const v = positiveMs(parseRetryAfter(ra, now))
     if (v !== undefined) return v
   }
   const exhausted: number[] = []
   const all: number[] = []
   const consider = (reset: string | undefined, remaining: string | undefined, parse: (s: string) => number | undefined): void => {
     if (reset === undefined) return
-    const v = positive(parse(reset))
+    const v = positiveMs(parse(reset))
     if (v === undefined) return
     all.push(v)
     if (remaining !== undefined && Number(remaining) === 0) exhausted.push(v)
@@ -123,12 +121,12 @@ function parseBody (bodyText: string, now: number | undefined): ParsedBody {
 
 /** Codex `resets_in_seconds` / `resets_at`, Google RetryInfo `retryDelay: "30s"`. */
 function bodyHint (err: Record<string, unknown>, now: number | undefined): number | undefined {
-  if (typeof err.resets_in_seconds === 'number') return positive(err.resets_in_seconds * 1000)
-  if (typeof err.resets_at === 'number' && now !== undefined) return positive(err.resets_at * 1000 - now)
+  if (typeof err.resets_in_seconds === 'number') return positiveMs(err.resets_in_seconds * 1000)
+  if (typeof err.resets_at === 'number' && now !== undefined) return positiveMs(err.resets_at * 1000 - now)
   if (Array.isArray(err.details)) {
     for (const d of err.details) {
       if (isRecord(d) && typeof d.retryDelay === 'string') {
-        const v = positive(parseDurationMs(d.retryDelay))
+        const v = positiveMs(parseDurationMs(d.retryDelay))
         if (v !== undefined) return v
       }
     }

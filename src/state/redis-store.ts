@@ -20,7 +20,8 @@ import type { Clock, UsageStats, FailureInput } from '../core/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { isCleanStats } from '../core/clean-stats.ts'
 import { createLocalState } from './local-state.ts'
-import { arg, decodeEpoch, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, positive, type VersionedStats } from './redis/codec.ts'
+import { arg, decodeEpoch, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, type VersionedStats } from './redis/codec.ts'
+import { positiveOrZero } from '../core/numbers.ts'
 import { createClient, unavailable } from './redis/connection.ts'
 import { redactUrl } from '../core/mask.ts'
 import { createDirty } from './redis/dirty.ts'
@@ -294,7 +295,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       // resync's copy of the failure is not counted again.
       const eventId = `${replicaTag}.${(++events).toString(36)}`
       const r = await remote(() => client.recordFailure(keys.stats(agent, profileId), verKey(agent), keys.epoch(agent), keys.events(agent, profileId),
-        arg(input.now), input.reason, input.scope, input.model, arg(positive(input.retryAfterMs)),
+        arg(input.now), input.reason, input.scope, input.model, arg(positiveOrZero(input.retryAfterMs)),
         arg(p.failureWindowMs), arg(base), arg(p.billingMaxMs), arg(retention), eventId))
       if (r !== OFFLINE) return wrote(agent, profileId, decodeVersioned(r), () => { local.recordFailure(agent, profileId, input) }) ?? {}
       const next = local.recordFailure(agent, profileId, input)

@@ -13,6 +13,7 @@ import {
   classifyHttp, parseDurationMs, retryAfterFromHeaders, safeMessage, type FailureOutcome, type HttpHeaders, type HttpOutcome,
 } from '../../core/classify.ts'
 import { isRecord } from '../../core/json.ts'
+import { positiveMs } from '../../core/numbers.ts'
 
 /** A wait this long (or an ErrorInfo QUOTA_EXHAUSTED) means a quota window, not a burst limit. */
 export const LONG_WAIT_MS = 10 * 60_000
@@ -30,9 +31,6 @@ export interface GoogleError {
 
 const RESET_AFTER = /reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)/i
 const CAPACITY = /overload|capacity/i
-
-const positive = (ms: number | undefined): number | undefined =>
-  ms !== undefined && Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : undefined
 
 function longest (...waits: Array<number | undefined>): number | undefined {
   let best: number | undefined
@@ -58,20 +56,20 @@ export function googleError (err: Record<string, unknown>, now?: number): Google
   if (Array.isArray(err.details)) {
     for (const d of err.details) {
       if (!isRecord(d)) continue
-      if (typeof d.retryDelay === 'string') waitMs = longest(waitMs, positive(parseDurationMs(d.retryDelay)))
+      if (typeof d.retryDelay === 'string') waitMs = longest(waitMs, positiveMs(parseDurationMs(d.retryDelay)))
       if (typeof d.reason === 'string') reason ??= d.reason
       const meta = d.metadata
       if (isRecord(meta)) {
-        if (typeof meta.quotaResetDelay === 'string') waitMs = longest(waitMs, positive(parseDurationMs(meta.quotaResetDelay)))
+        if (typeof meta.quotaResetDelay === 'string') waitMs = longest(waitMs, positiveMs(parseDurationMs(meta.quotaResetDelay)))
         if (typeof meta.quotaResetTimeStamp === 'string' && now !== undefined) {
           const at = Date.parse(meta.quotaResetTimeStamp)
-          if (!Number.isNaN(at)) waitMs = longest(waitMs, positive(at - now))
+          if (!Number.isNaN(at)) waitMs = longest(waitMs, positiveMs(at - now))
         }
       }
     }
   }
   const sentence = message === undefined ? null : RESET_AFTER.exec(message)
-  if (sentence !== null) waitMs = longest(waitMs, positive(parseDurationMs(sentence[1])))
+  if (sentence !== null) waitMs = longest(waitMs, positiveMs(parseDurationMs(sentence[1])))
   return {
     code: typeof err.code === 'number' ? err.code : undefined,
     status: typeof err.status === 'string' ? err.status : undefined,

@@ -77,11 +77,6 @@ export function arg (n: number): string {
   return Number.isFinite(n) ? String(n) : '0'
 }
 
-/** pos() of cooldown-policy.ts: non-finite or ≤ 0 → 0. */
-export function positive (x: number | undefined): number {
-  return x !== undefined && Number.isFinite(x) && x > 0 ? x : 0
-}
-
 /** Session pin value: the absolute expiry (caller's clock) travels with the profile id. */
 export function encodePin (profileId: string, expires: number): string {
   return `${arg(expires)}:${profileId}`

@@ -22,6 +22,11 @@ export type Outcome =
   | { readonly kind: 'bad_request', readonly status: number, readonly message: string }
   | { readonly kind: 'client_aborted' }
 
+/** The word for an outcome in logs, metrics and messages: a failure's reason, else its kind. */
+export function outcomeLabel (outcome: Outcome): string {
+  return outcome.kind === 'failure' ? outcome.reason : outcome.kind
+}
+
 /** Where a failure's cooldown applies. */
 export type CooldownScope = 'model' | 'profile' | 'disable' | 'none'
 

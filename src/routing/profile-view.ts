@@ -51,6 +51,11 @@ function halfOpen (s: UsageStats | undefined, now: number): boolean {
   return ended(s.disabledUntil) || ended(s.cooldownUntil) || Object.values(s.modelCooldowns ?? {}).some((e) => ended(e.until))
 }
 
+/** The state operators see (admin status, metrics): a half-open profile shows as `probe`. */
+export function displayState (view: ProfileState): ProfileState['state'] | 'probe' {
+  return view.state === 'ok' && view.halfOpen ? 'probe' : view.state
+}
+
 export function profileState (p: Profile, s: UsageStats | undefined, now: number): ProfileState {
   const blocks = activeBlocks(s, now)
   const c = p.credential

@@ -9,7 +9,7 @@ import type { StateStore } from '../state/types.ts'
 import { createAdapterRegistry } from '../providers/registry.ts'
 import { createLogger, type Logger } from '../telemetry/logger.ts'
 import { createMetrics, type ProfileGaugeRow } from '../telemetry/metrics.ts'
-import { profileState } from '../routing/profile-view.ts'
+import { displayState, profileState } from '../routing/profile-view.ts'
 import type { Clock } from '../core/types.ts'
 import { ConfigError } from '../core/errors.ts'
 import { buildApp } from './app.ts'
@@ -150,7 +150,7 @@ async function profileRows (runtime: Runtime, store: StateStore, now: Clock): Pr
     const t = now()
     for (const p of profiles) {
       const view = profileState(p, stats.get(p.id), t)
-      rows.push({ agent, provider: p.provider, profile: p.id, state: view.state === 'ok' && view.halfOpen ? 'probe' : view.state })
+      rows.push({ agent, provider: p.provider, profile: p.id, state: displayState(view) })
     }
   }
   return rows

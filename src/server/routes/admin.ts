@@ -8,7 +8,7 @@ import { AGENT_ID_PATTERN } from '../../core/agent-id.ts'
 import { DEFAULT_AGENT } from '../../config/types.ts'
 import { ForbiddenError, InvalidApiKeyError, InvalidRequestError, NotFoundError } from '../../core/errors.ts'
 import type { StateStore } from '../../state/types.ts'
-import { profileState } from '../../routing/profile-view.ts'
+import { displayState, profileState } from '../../routing/profile-view.ts'
 import { baseOrder } from '../../routing/profile-order.ts'
 import type { Clock } from '../../core/types.ts'
 import { ownValue } from '../../core/own.ts'
@@ -145,7 +145,7 @@ async function statusOf (deps: AdminDeps, agent: string): Promise<unknown> {
       const view = profileState(p, s, now)
       return {
         ...view,
-        state: view.state === 'ok' && view.halfOpen ? 'probe' : view.state,
+        state: displayState(view),
         cooldownUntil: s?.cooldownUntil ?? null,
         cooldownReason: s?.cooldownReason ?? null,
         disabledUntil: s?.disabledUntil ?? null,

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RotorError } from '../../core/errors.ts'
 import { MAX_MODEL_NAME_LENGTH } from '../../routing/model-ref.ts'
 import type { StateStore } from '../../state/types.ts'
-import type { Clock } from '../../core/types.ts'
+import { outcomeLabel, type Clock } from '../../core/types.ts'
 import type { Logger } from '../../telemetry/logger.ts'
 import { costUsd, usageFromTail, type Usage } from '../../telemetry/usage.ts'
 import { runChat, ChatFailure, ClientAbortedError, type ChatSuccess } from '../attempt-loop.ts'
@@ -129,9 +129,9 @@ function sendFailure (request: FastifyRequest, reply: FastifyReply, deps: ChatRo
   deps.log.info({
     reqId: request.id, agent: request.identity.agent, client: request.identity.name, requested,
     attempts: attempts.length, status: rotorError.status, code: rotorError.publicCode, durationMs,
-    failures: attempts.map((a) => `${a.ref}@${a.profileId}:${a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind}`),
+    failures: attempts.map((a) => `${a.ref}@${a.profileId}:${outcomeLabel(a.outcome)}`),
   }, 'request failed')
-  for (const a of attempts) deps.metrics.attempt(a.ref, a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind)
+  for (const a of attempts) deps.metrics.attempt(a.ref, outcomeLabel(a.outcome))
   // A name that never resolved is the client's free text: as a metric label it would grow
   // one series per request, so only names that planned (ChatFailure) are kept.
   deps.metrics.request(failure !== undefined ? requested : '-', '-', rotorError.status)
@@ -144,7 +144,7 @@ function logSuccess (request: FastifyRequest, deps: ChatRouteDeps, requested: st
   const usage: Usage | undefined = end.kind === 'complete' ? usageFromTail(end.tail) : undefined
   const cost = usage === undefined ? undefined : costUsd(usage, result.model.cost)
   const status = end.kind === 'complete' ? result.response.status : end.kind === 'client_aborted' ? 499 : 502
-  for (const a of result.failures) deps.metrics.attempt(a.ref, a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind)
+  for (const a of result.failures) deps.metrics.attempt(a.ref, outcomeLabel(a.outcome))
   deps.metrics.attempt(result.entry.ref, 'ok')
   deps.metrics.request(result.entry.ref, result.entry.provider, status)
   deps.metrics.upstream(result.entry.ref, result.response.ttfbMs, performance.now() - request.t0)

@@ -54,8 +54,40 @@ export interface RequestPlan {
 export type Clock = () => number
 
 /**
+ * What an upstream error says happened, in rotor's words. Each API family reads its own wire
+ * format into a signal (core reads generic OpenAI-style bodies; providers read Google RPC errors
+ * and Bedrock exception types); what rotor does about it is decided in one place, outcomeOf().
+ */
+export type ErrorSignal =
+  /** A burst limit of this profile for this model. */
+  | 'rate_limit'
+  /** A quota window: a rate limit while its reset time is known, else a billing problem. */
+  | 'quota'
+  /** Out of credit or plan. */
+  | 'billing'
+  /** The upstream's capacity, not this profile's limit: cools like a rate limit. */
+  | 'overloaded'
+  /** The credential was rejected. */
+  | 'auth'
+  | 'timeout'
+  | 'model_not_found'
+  /** The client's to fix: returned as is, no failover. */
+  | 'bad_request'
+  /** Anything else the upstream got wrong. */
+  | 'transient'
+
+/** An upstream error as core decides on it. */
+export interface UpstreamErrorFacts {
+  /** The HTTP status, or the one an in-stream error stands for. */
+  readonly status: number
+  readonly signal: ErrorSignal
+  /** The upstream's wait hint, ms from now. */
+  readonly retryAfterMs?: number
+}
+
+/**
  * Why a response failed after its first byte reached the client (the stream cannot fail over
- * any more). Readers and adapters report it; routing classifies it (classifyLateError).
+ * any more). Readers and adapters report it; core classifies it (classifyLateError).
  */
 export type LateError =
   /** The upstream reported an error inside the stream: the HTTP status its type stands for, its own code. */
@@ -64,8 +96,14 @@ export type LateError =
       readonly status: number
       readonly code: string
       readonly message: string
-      /** The error's JSON text, for wait hints (resets_in_seconds …). */
+      /** The error's JSON text, read as a generic error body (wait hints such as resets_in_seconds …). */
       readonly raw?: string
+      /**
+       * What the error signals, when the family reads its own error format (Google RPC, Bedrock
+       * exceptions): then core decides on it as on the same error before commit, and `raw` is not read.
+       */
+      readonly signal?: ErrorSignal
+      readonly retryAfterMs?: number
     }
   /** The stream ended without a proper end (no finish reason, no [DONE]). */
   | { readonly kind: 'truncated', readonly message: string }

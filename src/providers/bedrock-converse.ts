@@ -7,7 +7,7 @@ import { createAwsCredentialCache, type AwsCredentialCache, type AwsCredentials 
 import { DEFAULT_BEDROCK_REGION } from '../config/builtin-providers.ts'
 import type { Clock, LateError } from '../core/types.ts'
 import { safeMessage } from '../core/classify.ts'
-import { classifyBedrockHttp, streamExceptionOutcome, streamExceptionStatus } from './bedrock/errors.ts'
+import { classifyBedrockHttp, errorSignal, streamExceptionOutcome, streamExceptionStatus } from './bedrock/errors.ts'
 import { frameReader } from './bedrock/eventstream.ts'
 import { toConverseRequest } from './bedrock/request.ts'
 import { fromConverseResponse } from './bedrock/response.ts'
@@ -105,9 +105,11 @@ export function createBedrockConverseAdapter (opts: BedrockAdapterOptions = {}):
   }
 }
 
-/** An exception frame after output was committed, for the routing layer to classify by the status it stands for. */
+/** An exception frame after output was committed, with what it signals: core decides on it as on the same frame before commit. */
 function lateStreamError (err: BedrockStreamError): LateError {
-  return { kind: 'upstream', status: streamExceptionStatus(err.errorType, err.message), code: err.errorType, message: `${err.errorType}: ${safeMessage(err.message)}` }
+  const late = { kind: 'upstream', status: streamExceptionStatus(err.errorType, err.message), code: err.errorType, message: `${err.errorType}: ${safeMessage(err.message)}` } as const
+  const signal = errorSignal(err.errorType, err.message)
+  return signal === undefined ? late : { ...late, signal }
 }
 
 /** `chatcmpl-<request id>`: Converse answers carry no id of their own. */

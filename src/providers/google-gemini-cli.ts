@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto'
 import { CLOUD_CODE_HEADERS } from '../auth/oauth/google-project.ts'
 import { safeMessage } from '../core/classify.ts'
-import { classifyCloudCodeError } from './gemini/errors.ts'
+import type { LateError } from '../core/types.ts'
+import { classifyCloudCodeError, cloudCodeError } from './gemini/errors.ts'
 import { isClaude, toCloudCodeRequest } from './gemini/request.ts'
 import { fromCloudCodeResponse } from './gemini/response.ts'
 import { CloudCodeStreamError, GeminiStreamTranslator } from './gemini/stream.ts'
@@ -37,6 +38,20 @@ export function antigravityHeaders (req: AttemptRequest): Record<string, string>
 export function streamErrorOutcome (err: CloudCodeStreamError, now: number): Failure {
   const outcome = classifyCloudCodeError(err.status, {}, err.raw, now)
   return { ...outcome, message: `stream error: ${outcome.message}` }
+}
+
+/**
+ * An error event after output was committed. It carries what the Google error signals, so core
+ * decides on it as on the same error before commit (a 429 QUOTA_EXHAUSTED with a reset cools the
+ * model, not the profile).
+ */
+export function lateStreamError (err: CloudCodeStreamError, now: number): LateError {
+  const late = { kind: 'upstream', status: err.status, code: 'cloudcode_error', message: safeMessage(err.message), raw: err.raw } as const
+  const e = cloudCodeError(err.status, {}, err.raw, now)
+  if (e === undefined) return late
+  return e.facts.retryAfterMs === undefined
+    ? { ...late, signal: e.facts.signal }
+    : { ...late, signal: e.facts.signal, retryAfterMs: e.facts.retryAfterMs }
 }
 
 export function createGoogleGeminiCliAdapter (opts: GoogleGeminiCliAdapterOptions = {}): ProviderAdapter {
@@ -86,9 +101,7 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number, no
     // No [DONE] upstream: the stream ends at EOF, after the chunk with the finish reason.
     stopWhenFinished: false,
     earlyError: (err) => err instanceof CloudCodeStreamError ? streamErrorOutcome(err, now()) : undefined,
-    lateError: (err) => err instanceof CloudCodeStreamError
-      ? { kind: 'upstream', status: err.status, code: 'cloudcode_error', message: safeMessage(err.message), raw: err.raw }
-      : undefined,
+    lateError: (err) => err instanceof CloudCodeStreamError ? lateStreamError(err, now()) : undefined,
     emptyMessage: 'Antigravity stream ended without output',
   })
 }

@@ -1,7 +1,7 @@
 // Single-process StateStore: state lives in memory, usageStats/lastGood persist to auth-profiles.json.
 import type { CredentialsFile } from '../auth/credentials-file.ts'
 import type { AuthProfilesFile } from '../auth/types.ts'
-import type { Clock, UsageStats, FailureInput } from '../core/types.ts'
+import type { Clock, FailureInput } from '../core/types.ts'
 import { isCleanStats } from '../core/clean-stats.ts'
 import { createLocalState, type LocalAgentState } from './local-state.ts'
 import type { StateStore, StoreHealth } from './types.ts'

@@ -1,4 +1,4 @@
-// The secret an attempt sends, per profile (DESIGN §4/§5): api keys and tokens as stored; OAuth
+// The secret an attempt sends, per profile (docs/configuration.md, docs/routing.md): api keys and tokens as stored; OAuth
 // access tokens refreshed through the provider's token endpoint when they expire within 5
 // minutes (or when the upstream rejected them), one refresh per credential across processes
 // (coordinator) and per process (single-flight); GitHub tokens exchanged for Copilot session
@@ -101,7 +101,7 @@ function githubTokenOf (c: Credential): string {
   switch (c.type) {
     case 'api_key': return c.key
     case 'token': return c.token
-    // Copilot stored as oauth (providers.md §11): the GitHub token is the "refresh" token.
+    // Copilot stored as oauth (docs/providers.md): the GitHub token is the "refresh" token.
     case 'oauth': return c.refresh !== '' ? c.refresh : c.access
   }
 }

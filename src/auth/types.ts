@@ -1,4 +1,4 @@
-// auth-profiles.json v1 (DESIGN §4, Clawdbot-compatible) and the resolved profile view.
+// auth-profiles.json v1 (docs/configuration.md, Clawdbot-compatible) and the resolved profile view.
 import type { UsageStats } from '../core/types.ts'
 
 export interface ApiKeyCredential { type: 'api_key', provider: string, key: string, email?: string }

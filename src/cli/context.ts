@@ -10,7 +10,7 @@ import { createStateStore } from '../state/create-store.ts'
 import type { StateStore } from '../state/types.ts'
 import { processOutput, type Output } from './output.ts'
 
-/** Exit codes (DESIGN §8). */
+/** Exit codes (docs/operations.md). */
 export const EXIT_OK = 0
 export const EXIT_PROBLEM = 1
 export const EXIT_USAGE = 2

@@ -1,4 +1,4 @@
-// The model catalog: built-in + implicit providers merged with `models.providers` (DESIGN §3).
+// The model catalog: built-in + implicit providers merged with `models.providers` (docs/configuration.md).
 import { ConfigError } from '../core/errors.ts'
 import { IMPLEMENTED_API_FAMILIES } from './api-families.ts'
 import { discoverAws, regionOfBedrockUrl } from './aws-discovery.ts'

@@ -1,4 +1,4 @@
-// `${VAR}` substitution in every config string (DESIGN §2, Clawdbot's env-substitution semantics).
+// `${VAR}` substitution in every config string (docs/configuration.md, Clawdbot's env-substitution semantics).
 import { ConfigError } from '../core/errors.ts'
 import type { Env } from './paths.ts'
 

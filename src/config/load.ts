@@ -1,4 +1,4 @@
-// Reads, substitutes, validates and resolves rotor.json into a LoadedConfig (DESIGN §2, §3).
+// Reads, substitutes, validates and resolves rotor.json into a LoadedConfig (docs/configuration.md).
 import { existsSync, readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import JSON5 from 'json5'
@@ -49,7 +49,7 @@ export interface LoadConfigOptions {
   readonly home?: string | undefined
   /** CLI flags; win over env and file. */
   readonly overrides?: { readonly host?: string | undefined, readonly port?: number | undefined }
-  /** Providers discovered from credential files (DESIGN §4); explicit config wins over them. */
+  /** Providers discovered from credential files (docs/configuration.md); explicit config wins over them. */
   readonly implicitProviders?: readonly ProviderSpec[]
 }
 

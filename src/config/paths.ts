@@ -1,4 +1,4 @@
-// Where rotor's files live (DESIGN §2). Pure path arithmetic plus existence checks.
+// Where rotor's files live (docs/configuration.md). Pure path arithmetic plus existence checks.
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'

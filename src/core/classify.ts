@@ -1,5 +1,5 @@
-// Upstream response / transport error → Outcome, and Outcome → Decision (DESIGN §5 table,
-// providers.md §13). Pure: status, headers and body text in; no I/O.
+// Upstream response / transport error → Outcome, and Outcome → Decision (docs/routing.md,
+// docs/providers.md). Pure: status, headers and body text in; no I/O.
 import type { Decision, ErrorSignal, LateError, LateVerdict, Outcome, UpstreamErrorFacts } from './types.ts'
 import { isRecord } from './json.ts'
 import { positiveMs } from './numbers.ts'

@@ -2,7 +2,7 @@
 // openai-completions, to `<endpoints.api>/chat/completions` with the short-lived Copilot token
 // (the credential resolver exchanges the stored GitHub token for it and hands over
 // `extra.baseUrl` = the token's `endpoints.api`) and the editor headers Copilot requires
-// (providers.md §11). Provider/model `headers` from config override every default here.
+// (docs/providers.md). Provider/model `headers` from config override every default here.
 import { randomUUID } from 'node:crypto'
 import { endpoint, jsonHeaders, sendAttempt, setDefaultHeader } from './http-attempt.ts'
 import { passthroughBody, passthroughResult } from './passthrough.ts'

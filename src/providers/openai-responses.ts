@@ -27,7 +27,7 @@ import {
 import { UpstreamBodyError } from './late-error.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
-/** Headers the Codex backend expects besides auth and the account id (providers.md §2). */
+/** Headers the Codex backend expects besides auth and the account id (docs/providers.md). */
 export const CODEX_HEADERS: Readonly<Record<string, string>> = {
   'openai-beta': 'responses=experimental',
   originator: 'codex_cli_rs',

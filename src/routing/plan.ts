@@ -1,4 +1,4 @@
-// Request `model` → model chain (DESIGN §5 steps 1–4). Pure: agent settings and catalog in, plan out.
+// Request `model` → model chain (docs/routing.md). Pure: agent settings and catalog in, plan out.
 import type { AgentSettings, Catalog, ProviderDef } from '../config/types.ts'
 import { InvalidRequestError, ModelNotFoundError } from '../core/errors.ts'
 import { modelNameProblem, parseRef, profileProvider, splitPin } from './model-ref.ts'

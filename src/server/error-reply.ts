@@ -9,7 +9,7 @@ export function errorBody (err: RotorError): OpenAIErrorBody {
   return { error: { message: err.message, type: err.type, param: err.param, code: err.publicCode } }
 }
 
-/** Serialised error for an SSE stream that already began (DESIGN §5). */
+/** Serialised error for an SSE stream that already began (docs/http-api.md). */
 export function sseErrorEvent (message: string, code = 'upstream_error'): string {
   return `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code } })}\n\n`
 }

@@ -44,7 +44,7 @@ export interface Gateway {
   close (): Promise<void>
 }
 
-/** Refuses a public address without client keys (DESIGN §6). */
+/** Refuses a public address without client keys (docs/http-api.md). */
 function checkExposure (config: LoadedConfig): void {
   const g = config.gateway
   if (g.clients.length === 0 && !g.authNone && !isLoopbackHost(g.host)) {

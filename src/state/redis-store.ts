@@ -1,4 +1,4 @@
-// StateStore shared by every replica through one Redis (DESIGN §7, shared-state.md). Each
+// StateStore shared by every replica through one Redis (docs/operations.md). Each
 // read-modify-write is one named Lua script (redis/scripts.ts) on keys from redis/keys.ts.
 // Redis is an accelerator, not a dependency: every answer is mirrored into a local state,
 // and on any Redis error the store turns degraded (logged once), serves and records

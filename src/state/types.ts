@@ -1,4 +1,4 @@
-// The state contract both stores implement (DESIGN §7). Times are ms epoch from the caller's clock.
+// The state contract both stores implement (docs/operations.md). Times are ms epoch from the caller's clock.
 import type { FailureInput, UsageStats } from '../core/types.ts'
 
 export type StoreHealth = 'ready' | 'degraded'

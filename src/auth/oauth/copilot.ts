@@ -1,4 +1,4 @@
-// GitHub Copilot (providers.md §11): the GitHub token found in the Copilot/gh CLIs' files, and
+// GitHub Copilot (docs/providers.md): the GitHub token found in the Copilot/gh CLIs' files, and
 // its exchange for the short-lived Copilot session token (+ the API base URL to use).
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'

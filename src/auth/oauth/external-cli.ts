@@ -1,4 +1,4 @@
-// Credentials of other CLIs on this machine (DESIGN §4, clawdbot-semantics.md §1): Claude Code's
+// Credentials of other CLIs on this machine (docs/configuration.md): Claude Code's
 // ~/.claude/.credentials.json → anthropic:claude-cli, Codex's $CODEX_HOME/auth.json →
 // openai-codex:codex-cli. Tokens rotor refreshes are written back in the CLI's own format, so
 // both keep working with one rotating refresh token. HOME comes from the gateway's env.

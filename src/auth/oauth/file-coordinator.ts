@@ -1,4 +1,4 @@
-// Host-local refresh coordination (shared-state.md §2, single-host variant): a proper-lockfile
+// Host-local refresh coordination (docs/operations.md, single-host variant): a proper-lockfile
 // lock per credential, a fresh re-read under it, and the token endpoint only when the stored
 // token is still not usable. Processes sharing one credentials file refresh once.
 import { mkdir } from 'node:fs/promises'

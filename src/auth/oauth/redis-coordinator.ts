@@ -1,4 +1,4 @@
-// Exactly-once refresh across replicas (shared-state.md §2): a SET NX PX lock per credential,
+// Exactly-once refresh across replicas (docs/operations.md): a SET NX PX lock per credential,
 // a re-read after acquiring it, a gen-fenced CAS commit, compare-and-delete release; waiters
 // poll the record with backoff until a usable generation appears. Key layout (one hash tag per
 // credential, so each script is single-slot in Redis Cluster):

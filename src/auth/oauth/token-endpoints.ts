@@ -1,4 +1,4 @@
-// Refresh-token grants per provider, as one table (providers.md §2, §3, §7, §10, §12). The
+// Refresh-token grants per provider, as one table (docs/providers.md). The
 // catalog's `models.providers.<id>.oauth.{tokenUrl,clientId}` override the defaults here; an
 // unknown provider with a configured tokenUrl gets a plain RFC 6749 form grant.
 import { safeMessage } from '../../core/classify.ts'

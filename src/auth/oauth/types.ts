@@ -1,5 +1,5 @@
 // Vocabulary of OAuth refresh: a token record, one refresh job, and the coordinators that make
-// sure a credential is refreshed by one process at a time (shared-state.md §2).
+// sure a credential is refreshed by one process at a time (docs/operations.md).
 
 /** One generation of a credential as coordinators move it around. */
 export interface StoredToken {

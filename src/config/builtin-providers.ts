@@ -1,5 +1,5 @@
 // Providers rotor knows without config (docs/configuration.md; numbers from docs/providers.md).
-// Values that §14 does not give are left to the catalog defaults (see catalog.ts) rather than guessed.
+// Values that docs/providers.md does not give are left to the catalog defaults (see catalog.ts) rather than guessed.
 import type { ApiFamily, ModelDefinitionConfig } from './schema.ts'
 import type { ProviderAuth } from './types.ts'
 import type { Env } from './paths.ts'

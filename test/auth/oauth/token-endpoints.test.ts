@@ -1,4 +1,4 @@
-// The refresh grant each provider expects (providers.md §2, §3, §7, §10, §12) and how token
+// The refresh grant each provider expects (docs/providers.md) and how token
 // responses and OAuth errors are read. The network is a recording fetch function.
 import t from 'tap'
 import { refreshOAuthToken, type FetchLike } from '../../../src/auth/oauth/token-endpoints.ts'

@@ -11,9 +11,10 @@ import { refreshOAuthToken, type FetchLike } from './oauth/token-endpoints.ts'
 import { COPILOT_PROVIDER, COPILOT_TOKEN_URL, exchangeCopilotToken, githubTokenFingerprint } from './oauth/copilot.ts'
 import { externalCliFor, type Env, type ExternalCli } from './oauth/external-cli.ts'
 import { importExternalCredentials } from './oauth/import.ts'
-import { preferUsable, RefreshError, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './oauth/types.ts'
+import { preferUsable, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './oauth/types.ts'
 import type { SecretRegistry } from './secret-registry.ts'
 import type { AuthProfilesFile, Credential, OAuthCredential, Profile } from './types.ts'
+import { RefreshError } from '../core/errors.ts'
 
 export type ResolvedCredential =
   | {

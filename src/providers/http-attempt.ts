@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { classifyHttp, classifyTransportError } from '../core/classify.ts'
 import type { AttemptRequest, AttemptResult } from './types.ts'
-import { UpstreamBodyError } from './late-error.ts'
+import { UpstreamBodyError } from '../core/errors.ts'
 import { DEADLINE, deadlinePassed } from './deadline.ts'
 
 const MAX_ERROR_BODY = 64 * 1024

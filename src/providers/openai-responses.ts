@@ -24,7 +24,7 @@ import { eventReader, type SseEvent } from './sse.ts'
 import {
   completionSuccess, jsonCompletion, MAX_BODY, streamErrorFailure, translatedStream, unknownFailure, wantsUsage, type Failure,
 } from './translated-stream.ts'
-import { UpstreamBodyError } from './late-error.ts'
+import { UpstreamBodyError } from '../core/errors.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
 /** Headers the Codex backend expects besides auth and the account id (docs/providers.md). */

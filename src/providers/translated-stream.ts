@@ -7,9 +7,10 @@ import { classifyHttp, safeMessage } from '../core/classify.ts'
 import type { LateError } from '../core/types.ts'
 import type { CompletionResult } from './chat-output.ts'
 import { readWhole, transportOutcome, type RawSuccess } from './http-attempt.ts'
-import { LateStreamError, lateErrorOf } from './late-error.ts'
+import { lateErrorOf } from './late-error.ts'
 import { eventReader, type EventReader, type SseEvent } from './sse.ts'
 import type { AttemptRequest, AttemptResult } from './types.ts'
+import { LateStreamError } from '../core/errors.ts'
 
 export type Failure = Exclude<AttemptResult, { kind: 'ok' }>
 

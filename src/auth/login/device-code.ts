@@ -5,7 +5,8 @@ import { errorReason } from '../oauth/token-endpoints.ts'
 import type { OAuthCredential, TokenCredential } from '../types.ts'
 import { accessToken, expectJson, expiresAt, oauthTokens, request, str } from './http.ts'
 import { createPkce } from './pkce.ts'
-import { LoginError, type FlowDeps, type LoginResult } from './types.ts'
+import { type FlowDeps, type LoginResult } from './types.ts'
+import { LoginError } from '../../core/errors.ts'
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 

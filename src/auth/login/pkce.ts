@@ -7,8 +7,9 @@ import type { OAuthCredential } from '../types.ts'
 import { codexAccountId, decodeJwtPayload, jwtExpiryMs } from '../oauth/jwt.ts'
 import { startCallbackServer, type CallbackServer } from './callback-server.ts'
 import { accessToken, expectJson, expiresAt, oauthTokens, request, str } from './http.ts'
-import { LoginError, type FlowDeps, type LoginIO, type LoginResult } from './types.ts'
+import { type FlowDeps, type LoginIO, type LoginResult } from './types.ts'
 import { isRecord } from '../../core/json.ts'
+import { LoginError } from '../../core/errors.ts'
 
 export interface Pkce { readonly verifier: string, readonly challenge: string }
 

@@ -4,7 +4,8 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { lock } from 'proper-lockfile'
-import { RefreshError, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken } from './types.ts'
+import { type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken } from './types.ts'
+import { RefreshError } from '../../core/errors.ts'
 
 export interface FileCoordinatorOptions {
   /** A lock older than this is taken over; well above the 20 s HTTP timeout. Default 60 s. */

@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis, type Result } from 'ioredis'
 import { refreshUnderLock } from './file-coordinator.ts'
-import { preferUsable, RefreshError, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './types.ts'
+import { preferUsable, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './types.ts'
+import { RefreshError } from '../../core/errors.ts'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {

@@ -4,8 +4,9 @@
 import { safeMessage } from '../../core/classify.ts'
 import { createSecretRegistry } from '../secret-registry.ts'
 import { codexAccountId, jwtExpiryMs } from './jwt.ts'
-import { RefreshError, type StoredToken } from './types.ts'
+import { type StoredToken } from './types.ts'
 import { isRecord } from '../../core/json.ts'
+import { RefreshError } from '../../core/errors.ts'
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 
@@ -129,7 +130,7 @@ export function withoutSent (err: unknown, sent: ReadonlyArray<string | undefine
   if (!(err instanceof RefreshError)) return err
   const secrets = createSecretRegistry()
   secrets.add(...sent)
-  return new RefreshError(secrets.scrub(err.reason), err.code)
+  return new RefreshError(secrets.scrub(err.reason), err.oauthError)
 }
 
 /** One refresh-token grant. Resolves to the next token; throws RefreshError (never with a token in it). */

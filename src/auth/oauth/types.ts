@@ -14,21 +14,6 @@ export interface StoredToken {
   readonly fields: Readonly<Record<string, unknown>>
 }
 
-/**
- * A refresh that did not produce a token. `reason` is safe to show (status, error code and
- * description of the endpoint; never a token). `code` is the endpoint's OAuth error code.
- */
-export class RefreshError extends Error {
-  readonly reason: string
-  readonly code: string | undefined
-  constructor (reason: string, code?: string) {
-    super(reason)
-    this.name = 'RefreshError'
-    this.reason = reason
-    this.code = code
-  }
-}
-
 /** Which record of a credential: its OAuth tokens, or a Copilot session token derived from it. */
 export type TokenSlot = 'tok' | 'cop'
 

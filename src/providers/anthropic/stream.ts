@@ -16,7 +16,7 @@
 //   error                       → throws UpstreamStreamError
 import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
-import { UpstreamBodyError } from '../late-error.ts'
+import { UpstreamBodyError } from '../../core/errors.ts'
 import { parseEvent } from '../sse.ts'
 import { emptyUsage, finishReason, mergeUsage, openAIUsage } from './response.ts'
 

@@ -3,8 +3,9 @@
 // share one user turn, as Converse requires), empty text is dropped, toolResult blocks lead
 // their user turn, and replayed reasoning leads its assistant turn. A `cache_control` on a
 // text part becomes a Converse `cachePoint` right after that block.
+import { RequestTranslationError } from '../../core/errors.ts'
 import { isRecord } from '../../core/json.ts'
-import { InvalidInput, mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
+import { mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>
 
@@ -41,7 +42,7 @@ export function toConverseMessages (input: unknown): TranslatedMessages {
     assistant: (m, where) => { push('assistant', assistantBlocks(m, where)) },
     tool: (m, where) => { push('user', [toolResult(m, where)]) },
   })
-  if (messages.length === 0) throw new InvalidInput('messages must contain at least one user or assistant message')
+  if (messages.length === 0) throw new RequestTranslationError('messages must contain at least one user or assistant message')
   for (const m of messages) {
     if (m.role === 'user' && m.content.length > 1) m.content = toolResultsFirst(m.content)
   }
@@ -65,10 +66,10 @@ function textPart (text: string, part: Record<string, unknown> | undefined, out:
 function textBlocks (content: unknown, where: string): Block[] {
   const out: Block[] = []
   if (typeof content === 'string') { textPart(content, undefined, out); return out }
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of text parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of text parts`)
   content.forEach((part: unknown, j) => {
     if (!isRecord(part) || part.type !== 'text' || typeof part.text !== 'string') {
-      throw new InvalidInput(`${where}.content[${j}]: only text parts are allowed here`)
+      throw new RequestTranslationError(`${where}.content[${j}]: only text parts are allowed here`)
     }
     textPart(part.text, part, out)
   })
@@ -80,18 +81,18 @@ function userBlocks (content: unknown, where: string): Block[] {
   const out: Block[] = []
   if (typeof content === 'string') { textPart(content, undefined, out); return out }
   if (content === undefined || content === null) return out
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of content parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of content parts`)
   content.forEach((part: unknown, j) => {
     const at = `${where}.content[${j}]`
-    if (!isRecord(part)) throw new InvalidInput(`${at} must be an object`)
+    if (!isRecord(part)) throw new RequestTranslationError(`${at} must be an object`)
     if (part.type === 'text') {
-      if (typeof part.text !== 'string') throw new InvalidInput(`${at}.text must be a string`)
+      if (typeof part.text !== 'string') throw new RequestTranslationError(`${at}.text must be a string`)
       textPart(part.text, part, out)
     } else if (part.type === 'image_url') {
       out.push(imageBlock(part, at))
       if (isRecord(part.cache_control)) out.push(CACHE_POINT)
     } else {
-      throw new InvalidInput(`${at}: content part type "${String(part.type)}" ${REJECT} (text and image_url only)`)
+      throw new RequestTranslationError(`${at}: content part type "${String(part.type)}" ${REJECT} (text and image_url only)`)
     }
   })
   return out
@@ -100,13 +101,13 @@ function userBlocks (content: unknown, where: string): Block[] {
 function imageBlock (part: Record<string, unknown>, at: string): Block {
   const ref = part.image_url
   const url = typeof ref === 'string' ? ref : isRecord(ref) && typeof ref.url === 'string' ? ref.url : undefined
-  if (url === undefined) throw new InvalidInput(`${at}.image_url.url is required`)
+  if (url === undefined) throw new RequestTranslationError(`${at}.image_url.url is required`)
   const data = DATA_URL.exec(url)
   // Converse takes image bytes (or S3 locations), never a URL to fetch.
-  if (data === null) throw new InvalidInput(`${at}: image_url must be a base64 data: URL for Bedrock models`)
+  if (data === null) throw new RequestTranslationError(`${at}: image_url must be a base64 data: URL for Bedrock models`)
   const mediaType = data[1].toLowerCase()
   const format = IMAGE_FORMATS[mediaType]
-  if (format === undefined) throw new InvalidInput(`${at}: image type ${mediaType} ${REJECT} (jpeg, png, gif, webp)`)
+  if (format === undefined) throw new RequestTranslationError(`${at}: image type ${mediaType} ${REJECT} (jpeg, png, gif, webp)`)
   return { image: { format, source: { bytes: url.slice(data[0].length) } } }
 }
 
@@ -123,10 +124,10 @@ function assistantBlocks (m: Record<string, unknown>, where: string): Block[] {
     content.forEach((part: unknown, j) => {
       if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') textPart(part.text, part, out)
       else if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') textPart(part.refusal, undefined, out)
-      else throw new InvalidInput(`${where}.content[${j}]: assistant content parts must be text or refusal`)
+      else throw new RequestTranslationError(`${where}.content[${j}]: assistant content parts must be text or refusal`)
     })
   } else if (content !== undefined && content !== null) {
-    throw new InvalidInput(`${where}.content must be a string, an array of text parts, or null`)
+    throw new RequestTranslationError(`${where}.content must be a string, an array of text parts, or null`)
   }
   out.push(...mapToolCalls(m, where, toolUse))
   return out

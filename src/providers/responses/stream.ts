@@ -18,7 +18,7 @@
 //   created, in_progress, other events       → nothing
 import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
-import { UpstreamBodyError } from '../late-error.ts'
+import { UpstreamBodyError } from '../../core/errors.ts'
 import { parseEvent } from '../sse.ts'
 import { finishReason, openAIUsage } from './response.ts'
 

@@ -2,15 +2,7 @@
 // offline queue, one retry, short timeouts, reconnect forever in the background.
 import { Redis } from 'ioredis'
 import { defineScripts } from './scripts.ts'
-
-/** A Redis failure as the rest of rotor sees it: no ioredis types, no credentials. */
-export class StateUnavailableError extends Error {
-  readonly code = 'ROTOR_ERR_STATE_UNAVAILABLE'
-  constructor (message: string) {
-    super(message)
-    this.name = 'StateUnavailableError'
-  }
-}
+import { StateUnavailableError } from '../../core/errors.ts'
 
 export interface ConnectionOptions {
   readonly url: string

@@ -3,7 +3,7 @@
 // project (and any other stored field) survives the refresh.
 import t from 'tap'
 import { refreshOAuthToken } from '../../../src/auth/oauth/token-endpoints.ts'
-import { RefreshError } from '../../../src/auth/oauth/types.ts'
+import { RefreshError } from '../../../src/core/errors.ts'
 import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, startFakeCloudCode } from '../../helpers/fake-cloudcode.ts'
 
 t.test('a refresh sends client id and secret, keeps the refresh token and the projectId', async (t) => {

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { refreshOAuthToken, type FetchLike } from '../../../src/auth/oauth/token-endpoints.ts'
 import type { StoredToken } from '../../../src/auth/oauth/types.ts'
-import { RefreshError } from '../../../src/auth/oauth/types.ts'
+import { RefreshError } from '../../../src/core/errors.ts'
 import { unsignedJwt } from '../../helpers/fake-token-endpoint.ts'
 
 interface Sent { url: string, contentType: string, body: string }

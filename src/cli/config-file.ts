@@ -11,7 +11,8 @@ import { parseConfigText, resolveConfig, validateConfig } from '../config/load.t
 import { substituteEnv } from '../config/env-substitute.ts'
 import { writeFileAtomic } from '../util/atomic-file.ts'
 import { isRecord } from '../core/json.ts'
-import { CliError, type CliContext } from './context.ts'
+import type { CliContext } from './context.ts'
+import { CliError } from '../core/errors.ts'
 
 export type RawConfig = Record<string, unknown>
 

@@ -1,6 +1,6 @@
 // What every CLI command shares: environment, config loading, the state store, exit codes.
 import { checkAgentId } from '../core/agent-id.ts'
-import { InvalidAgentIdError } from '../core/errors.ts'
+import { CliError, EXIT_PROBLEM, EXIT_USAGE, InvalidAgentIdError } from '../core/errors.ts'
 import { redactUrl } from '../core/mask.ts'
 import { authProfilesPath, resolveHome } from '../config/paths.ts'
 import { loadConfig } from '../config/load.ts'
@@ -9,25 +9,6 @@ import { openCredentialsFile, type CredentialsFile } from '../auth/credentials-f
 import { createStateStore } from '../state/create-store.ts'
 import type { StateStore } from '../state/types.ts'
 import { processOutput, type Output } from './output.ts'
-
-/** Exit codes (docs/operations.md). */
-export const EXIT_OK = 0
-export const EXIT_PROBLEM = 1
-export const EXIT_USAGE = 2
-
-/** A failure the user can act on: printed as `rotor: <message>`, exit 1 (or 2 for usage). */
-export class CliError extends Error {
-  readonly exitCode: number
-  constructor (message: string, exitCode = EXIT_PROBLEM) {
-    super(message)
-    this.name = 'CliError'
-    this.exitCode = exitCode
-  }
-}
-
-export class UsageError extends CliError {
-  constructor (message: string) { super(message, EXIT_USAGE) }
-}
 
 /** The exit code for what a command threw: a CliError's own, 2 for an invalid agent id (a usage error), else 1. */
 export function exitCodeOf (err: unknown): number {

@@ -10,7 +10,8 @@ import type { LoginIO } from '../auth/login/types.ts'
 import type { FetchLike } from '../auth/oauth/token-endpoints.ts'
 import { authProfilesPath, resolveHome } from '../config/paths.ts'
 import { loadConfig } from '../config/load.ts'
-import { agentOf, EXIT_USAGE, exitCodeOf } from './context.ts'
+import { agentOf, exitCodeOf } from './context.ts'
+import { EXIT_USAGE } from '../core/errors.ts'
 
 /** Same shape as src/cli/output.ts `Output`. */
 export interface LoginOutput {

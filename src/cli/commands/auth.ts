@@ -2,11 +2,12 @@
 import { maskSecret } from '../../core/mask.ts'
 import type { Credential, Profile } from '../../auth/types.ts'
 import { parseDurationMs } from '../../core/classify.ts'
-import { agentOf, CliError, credentialsFile, credentialsPath, quietConfig, tryConfig, UsageError, type CliContext, type CommonOptions } from '../context.ts'
+import { agentOf, credentialsFile, credentialsPath, quietConfig, tryConfig, type CliContext, type CommonOptions } from '../context.ts'
 import { checkSecret, putProfile, setupTokenCredential } from '../credentials.ts'
 import { notifyReload } from '../gateway-client.ts'
 import { expiryText, printJson, table } from '../output.ts'
 import { agentProfiles } from '../profile-state.ts'
+import { CliError, UsageError } from '../../core/errors.ts'
 
 export interface ProviderOptions extends CommonOptions {
   readonly provider?: string

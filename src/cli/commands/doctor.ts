@@ -7,11 +7,12 @@ import { authProfilesPath, findConfigPath } from '../../config/paths.ts'
 import { EXAMPLE_CONFIG_PATH, loadConfig } from '../../config/load.ts'
 import type { LoadedConfig, ProviderDef } from '../../config/types.ts'
 import { buildPlan } from '../../routing/plan.ts'
-import { EXIT_OK, EXIT_PROBLEM, type CliContext, type CommonOptions } from '../context.ts'
+import type { CliContext, CommonOptions } from '../context.ts'
 import { redactUrl } from '../../core/mask.ts'
 import { readRawConfig } from '../config-file.ts'
 import { printJson, relativeTime } from '../output.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
+import { EXIT_OK, EXIT_PROBLEM } from '../../core/errors.ts'
 
 export interface Problem { readonly check: string, readonly message: string, readonly fix: string }
 

@@ -4,10 +4,11 @@
 import { DEFAULT_MODEL_ALIASES } from '../../config/load.ts'
 import type { LoadedConfig } from '../../config/types.ts'
 import type { Credential } from '../../auth/types.ts'
-import { agentOf, quietConfig, tryConfig, UsageError, credentialsPath, type CliContext, type CommonOptions } from '../context.ts'
+import { agentOf, quietConfig, tryConfig, credentialsPath, type CliContext, type CommonOptions } from '../context.ts'
 import { addAlias, readSelection, updateRawConfig, writeSelection } from '../config-file.ts'
 import { checkSecret, codexCredential, putProfile, setupTokenCredential } from '../credentials.ts'
 import { notifyReload } from '../gateway-client.ts'
+import { UsageError } from '../../core/errors.ts'
 
 export interface OnboardOptions extends CommonOptions {
   readonly anthropicApiKey?: string

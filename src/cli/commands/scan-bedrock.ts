@@ -6,9 +6,9 @@ import { DEFAULT_BEDROCK_REGION } from '../../config/builtin-providers.ts'
 import type { LoadedConfig, ProviderDef } from '../../config/types.ts'
 import { resolveSecret } from '../../auth/profiles.ts'
 import { listBedrockModels, type ControlPlaneAuth } from '../../providers/bedrock/control-plane.ts'
-import { CliError, credentialsFile, type CliContext } from '../context.ts'
+import { credentialsFile, type CliContext } from '../context.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
-import { ControlPlaneError } from '../../core/errors.ts'
+import { ControlPlaneError, CliError } from '../../core/errors.ts'
 
 async function authFor (ctx: CliContext, config: LoadedConfig, provider: ProviderDef, agent: string): Promise<ControlPlaneAuth> {
   const now = ctx.now()

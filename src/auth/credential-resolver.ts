@@ -152,7 +152,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
    * A caller that joined a run started for another reason (a forced refresh joining a plain
    * one that settled on the very token it saw rejected) runs once more with its own task.
    */
-  async function settle (key: string, task: RefreshTask): Promise<StoredToken> {
+  async function refreshUsable (key: string, task: RefreshTask): Promise<StoredToken> {
     const joined = inflight.has(key)
     const t = await flight(key, task)
     return joined && !task.usable(t) ? await flight(key, task) : t
@@ -288,7 +288,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
     if (cached !== undefined && cached.fields.src === src && usable(cached)) return ok(cached.access, extraOfCopilot(cached))
     const started = performance.now()
     try {
-      const t = await settle(key, copilotTask(agent, profile, gh, options))
+      const t = await refreshUsable(key, copilotTask(agent, profile, gh, options))
       return ok(t.access, extraOfCopilot(t), started)
     } catch (err) {
       return failed(profile, err, started)
@@ -302,7 +302,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
     if (best !== undefined && usable(best)) return ok(best.access, extraOf(profile.provider, best))
     const started = performance.now()
     try {
-      const t = await settle(key, oauthTask(agent, profile, options))
+      const t = await refreshUsable(key, oauthTask(agent, profile, options))
       return ok(t.access, extraOf(profile.provider, t), started)
     } catch (err) {
       return failed(profile, err, started)

@@ -37,20 +37,6 @@ export interface Decision {
   readonly scope: CooldownScope
 }
 
-/** One entry of the model chain for a request. */
-export interface ChainEntry {
-  readonly provider: string
-  readonly model: string
-  /** `provider/model`. */
-  readonly ref: string
-}
-
-export interface RequestPlan {
-  readonly chain: readonly ChainEntry[]
-  /** `@profileId` pin: no rotation, no fallback. */
-  readonly pinnedProfile: string | undefined
-}
-
 export type Clock = () => number
 
 /**

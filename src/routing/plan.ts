@@ -2,7 +2,20 @@
 import type { AgentSettings, Catalog, ProviderDef } from '../config/types.ts'
 import { InvalidRequestError, ModelNotFoundError } from '../core/errors.ts'
 import { modelNameProblem, parseRef, profileProvider, splitPin } from './model-ref.ts'
-import type { ChainEntry, RequestPlan } from '../core/types.ts'
+
+/** One entry of the model chain for a request. */
+export interface ChainEntry {
+  readonly provider: string
+  readonly model: string
+  /** `provider/model`. */
+  readonly ref: string
+}
+
+export interface RequestPlan {
+  readonly chain: readonly ChainEntry[]
+  /** `@profileId` pin: no rotation, no fallback. */
+  readonly pinnedProfile: string | undefined
+}
 
 /**
  * Providers whose catalog is open-ended: any model id is accepted for them, because

@@ -86,6 +86,51 @@ export function walkMessages (messages: unknown, reject: string, visit: MessageV
   })
 }
 
+/** One turn of an Anthropic-style conversation (Anthropic Messages, Bedrock Converse). */
+export interface Turn<B> {
+  role: 'user' | 'assistant'
+  content: B[]
+}
+
+/** How one wire format builds its blocks from each kind of message. */
+export interface TurnBlocks<B> {
+  readonly system: (content: unknown, where: string) => B[]
+  readonly user: (content: unknown, where: string) => B[]
+  readonly assistant: (m: Record<string, unknown>, where: string) => B[]
+  readonly toolResult: (m: Record<string, unknown>, where: string) => B
+  readonly isToolResult: (b: B) => boolean
+}
+
+/**
+ * System blocks and alternating user/assistant turns, as Anthropic and Converse want them:
+ * consecutive messages of one role are merged into one turn (tool results and the user text
+ * after them share one user turn), turns without blocks are dropped, and the tool results lead
+ * their user turn.
+ */
+export function toTurns<B> (input: unknown, reject: string, blocks: TurnBlocks<B>): { system: B[], messages: Array<Turn<B>> } {
+  const system: B[] = []
+  const messages: Array<Turn<B>> = []
+  const push = (role: 'user' | 'assistant', content: B[]): void => {
+    if (content.length === 0) return
+    const last = messages[messages.length - 1]
+    if (last !== undefined && last.role === role) last.content.push(...content)
+    else messages.push({ role, content })
+  }
+  walkMessages(input, reject, {
+    system: (m, where) => { system.push(...blocks.system(m.content, where)) },
+    user: (m, where) => { push('user', blocks.user(m.content, where)) },
+    assistant: (m, where) => { push('assistant', blocks.assistant(m, where)) },
+    tool: (m, where) => { push('user', [blocks.toolResult(m, where)]) },
+  })
+  if (messages.length === 0) throw new RequestTranslationError('messages must contain at least one user or assistant message')
+  for (const m of messages) {
+    if (m.role !== 'user' || m.content.length < 2) continue
+    const results = m.content.filter(blocks.isToolResult)
+    if (results.length > 0 && results.length < m.content.length) m.content = [...results, ...m.content.filter((b) => !blocks.isToolResult(b))]
+  }
+  return { system, messages }
+}
+
 /** A tool message's `tool_call_id`. */
 export function toolCallId (m: Record<string, unknown>, where: string): string {
   if (typeof m.tool_call_id !== 'string' || m.tool_call_id === '') throw new RequestTranslationError(`${where}.tool_call_id is required`)

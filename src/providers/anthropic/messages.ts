@@ -4,14 +4,11 @@
 // blocks are moved to the front of their user turn.
 import { RequestTranslationError } from '../../core/errors.ts'
 import { isRecord } from '../../core/json.ts'
-import { mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
+import { mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, toTurns, type ToolCallInput, type Turn } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>
 
-export interface AnthropicMessage {
-  role: 'user' | 'assistant'
-  content: Block[]
-}
+export type AnthropicMessage = Turn<Block>
 
 export interface TranslatedMessages {
   readonly system: Block[]
@@ -22,32 +19,9 @@ const IMAGE_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'im
 const DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*);base64,/i
 
 export function toAnthropicMessages (input: unknown): TranslatedMessages {
-  const system: Block[] = []
-  const messages: AnthropicMessage[] = []
-  const push = (role: 'user' | 'assistant', blocks: Block[]): void => {
-    if (blocks.length === 0) return
-    const last = messages[messages.length - 1]
-    if (last !== undefined && last.role === role) last.content.push(...blocks)
-    else messages.push({ role, content: blocks })
-  }
-
-  walkMessages(input, 'is not supported by Anthropic models', {
-    system: (m, where) => { system.push(...textBlocks(m.content, where)) },
-    user: (m, where) => { push('user', userBlocks(m.content, where)) },
-    assistant: (m, where) => { push('assistant', assistantBlocks(m, where)) },
-    tool: (m, where) => { push('user', [toolResult(m, where)]) },
+  return toTurns(input, 'is not supported by Anthropic models', {
+    system: textBlocks, user: userBlocks, assistant: assistantBlocks, toolResult, isToolResult: (b) => b.type === 'tool_result',
   })
-  if (messages.length === 0) throw new RequestTranslationError('messages must contain at least one user or assistant message')
-  for (const m of messages) {
-    if (m.role === 'user' && m.content.length > 1) m.content = toolResultsFirst(m.content)
-  }
-  return { system, messages }
-}
-
-function toolResultsFirst (blocks: Block[]): Block[] {
-  const results = blocks.filter((b) => b.type === 'tool_result')
-  if (results.length === 0 || results.length === blocks.length) return blocks
-  return [...results, ...blocks.filter((b) => b.type !== 'tool_result')]
 }
 
 function textBlock (text: string, part?: Record<string, unknown>): Block {

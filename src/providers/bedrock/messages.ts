@@ -5,14 +5,11 @@
 // text part becomes a Converse `cachePoint` right after that block.
 import { RequestTranslationError } from '../../core/errors.ts'
 import { isRecord } from '../../core/json.ts'
-import { mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
+import { mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, toTurns, type ToolCallInput, type Turn } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>
 
-export interface ConverseMessage {
-  role: 'user' | 'assistant'
-  content: Block[]
-}
+export type ConverseMessage = Turn<Block>
 
 export interface TranslatedMessages {
   readonly system: Block[]
@@ -27,35 +24,11 @@ const DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*);base64,/i
 const CACHE_POINT: Block = { cachePoint: { type: 'default' } }
 
 export function toConverseMessages (input: unknown): TranslatedMessages {
-  const system: Block[] = []
-  const messages: ConverseMessage[] = []
-  const push = (role: 'user' | 'assistant', blocks: Block[]): void => {
-    if (blocks.length === 0) return
-    const last = messages[messages.length - 1]
-    if (last !== undefined && last.role === role) last.content.push(...blocks)
-    else messages.push({ role, content: blocks })
-  }
-
-  walkMessages(input, REJECT, {
-    system: (m, where) => { system.push(...textBlocks(m.content, where)) },
-    user: (m, where) => { push('user', userBlocks(m.content, where)) },
-    assistant: (m, where) => { push('assistant', assistantBlocks(m, where)) },
-    tool: (m, where) => { push('user', [toolResult(m, where)]) },
+  return toTurns(input, REJECT, {
+    system: textBlocks, user: userBlocks, assistant: assistantBlocks, toolResult, isToolResult: (b) => b.toolResult !== undefined,
   })
-  if (messages.length === 0) throw new RequestTranslationError('messages must contain at least one user or assistant message')
-  for (const m of messages) {
-    if (m.role === 'user' && m.content.length > 1) m.content = toolResultsFirst(m.content)
-  }
-  return { system, messages }
 }
 
-function toolResultsFirst (blocks: Block[]): Block[] {
-  const results = blocks.filter((b) => b.toolResult !== undefined)
-  if (results.length === 0 || results.length === blocks.length) return blocks
-  return [...results, ...blocks.filter((b) => b.toolResult === undefined)]
-}
-
-/** The text block, then a cache point when the part asked for one. */
 function textPart (text: string, part: Record<string, unknown> | undefined, out: Block[]): void {
   if (text === '') return
   out.push({ text })

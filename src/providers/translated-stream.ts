@@ -151,16 +151,21 @@ export interface JsonCompletionOptions {
   readonly convert: (json: unknown) => CompletionResult
 }
 
-/** A non-stream answer: the whole upstream body (at most MAX_BODY bytes) as JSON, converted; the upstream is closed either way. */
-export async function jsonCompletion (req: AttemptRequest, raw: RawSuccess, opts: JsonCompletionOptions): Promise<AttemptResult> {
-  let whole: Buffer
+/** The whole upstream body (at most MAX_BODY bytes), the upstream closed either way; a failed read is the attempt's outcome. */
+export async function wholeBody (req: AttemptRequest, raw: RawSuccess): Promise<Buffer | Failure> {
   try {
-    whole = await readWhole(raw, MAX_BODY)
+    return await readWhole(raw, MAX_BODY)
   } catch (err) {
-    raw.close()
     return transportOutcome(err, req)
+  } finally {
+    raw.close()
   }
-  raw.close()
+}
+
+/** A non-stream answer: the whole upstream body as JSON, converted. */
+export async function jsonCompletion (req: AttemptRequest, raw: RawSuccess, opts: JsonCompletionOptions): Promise<AttemptResult> {
+  const whole = await wholeBody(req, raw)
+  if (!Buffer.isBuffer(whole)) return whole
   let json: unknown
   try { json = JSON.parse(whole.toString('utf8')) } catch {
     return { kind: 'failure', reason: 'unknown', status: raw.status, message: opts.notJson }

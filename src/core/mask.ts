@@ -42,13 +42,12 @@ export function isSecretFieldName (name: string): boolean {
   return name !== 'type' && name !== 'provider' && /token|secret|password|key|access|refresh/i.test(name)
 }
 
-/** A URL safe to print or log (a Redis URL): user and password dropped. */
+/** A URL safe to print or log (a Redis URL): its password replaced by `***`. */
 export function redactUrl (url: string): string {
   try {
     const u = new URL(url)
-    u.username = ''
-    u.password = ''
-    return u.toString().replace(/\/$/, '')
+    if (u.password !== '') u.password = '***'
+    return u.toString()
   } catch {
     return '(unparsable URL)'
   }

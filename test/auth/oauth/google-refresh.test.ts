@@ -35,7 +35,7 @@ t.test('with a configured client of its own, the built-in secret is not sent (Go
     now: Date.now(),
   }).catch((e: unknown) => e)
   t.ok(err instanceof RefreshError)
-  t.equal((err as RefreshError).code, 'invalid_client')
+  t.equal((err as RefreshError).oauthError, 'invalid_client')
   t.equal(cc.grants[0].client_secret, undefined)
 })
 

@@ -56,37 +56,34 @@ export class ModelNotFoundError extends RotorError {
   override readonly param = 'model'
 }
 
-/** Whole seconds, at least 1: a `Retry-After: 0` would invite an immediate retry that rotor refuses. */
-const wholeSeconds = (seconds: number): number => Math.max(1, Math.ceil(seconds))
-
-/** Every candidate is blocked, and the one that recovers soonest is blocked by a rate limit. */
-export class RateLimitedError extends RotorError {
-  override readonly code = 'ROTOR_ERR_ROUTING_RATE_LIMITED'
-  override readonly status = 429
-  override readonly publicCode = 'rate_limited'
-  override readonly type = 'rate_limit_error'
+/**
+ * Every candidate is blocked: the client may retry after `retryAfterSeconds`, whole seconds and
+ * at least 1 (a `Retry-After: 0` would invite an immediate retry that rotor refuses).
+ */
+abstract class BlockedError extends RotorError {
   override readonly headers: Readonly<Record<string, string>>
   readonly retryAfterSeconds: number
   constructor (message: string, retryAfterSeconds: number) {
     super(message)
-    this.retryAfterSeconds = wholeSeconds(retryAfterSeconds)
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds))
     this.headers = { 'retry-after': String(this.retryAfterSeconds) }
   }
 }
 
+/** Every candidate is blocked, and the one that recovers soonest is blocked by a rate limit. */
+export class RateLimitedError extends BlockedError {
+  override readonly code = 'ROTOR_ERR_ROUTING_RATE_LIMITED'
+  override readonly status = 429
+  override readonly publicCode = 'rate_limited'
+  override readonly type = 'rate_limit_error'
+}
+
 /** Every candidate is blocked for other reasons than a rate limit (auth, billing, failures). */
-export class ProfilesUnavailableError extends RotorError {
+export class ProfilesUnavailableError extends BlockedError {
   override readonly code = 'ROTOR_ERR_ROUTING_PROFILES_UNAVAILABLE'
   override readonly status = 503
   override readonly publicCode = 'profiles_unavailable'
   override readonly type = 'server_error'
-  override readonly headers: Readonly<Record<string, string>>
-  readonly retryAfterSeconds: number
-  constructor (message: string, retryAfterSeconds: number) {
-    super(message)
-    this.retryAfterSeconds = wholeSeconds(retryAfterSeconds)
-    this.headers = { 'retry-after': String(this.retryAfterSeconds) }
-  }
 }
 
 export class NoCredentialsError extends RotorError {

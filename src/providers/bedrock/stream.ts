@@ -13,7 +13,7 @@
 //   metadata                       → usage chunk (choices: []) when include_usage, then [DONE]
 //   messageStart, unknown events   → nothing
 //   exception / error frames       → throws UpstreamEventError
-import { UpstreamEventError } from '../../core/errors.ts'
+import { UpstreamBodyError, UpstreamEventError } from '../../core/errors.ts'
 import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
 import { emptyUsage } from '../anthropic/response.ts'
@@ -57,7 +57,7 @@ export class BedrockStreamTranslator {
     if (name.startsWith(EXCEPTION_PREFIX) || name.startsWith(ERROR_PREFIX)) throw streamError(name, data)
     let ev: unknown
     try { ev = JSON.parse(data) } catch { ev = undefined }
-    if (!isRecord(ev)) throw new Error(`Bedrock stream sent an unreadable ${name || 'message'} event`)
+    if (!isRecord(ev)) throw new UpstreamBodyError('malformed', `Bedrock stream sent an unreadable ${name || 'message'} event`)
     switch (name) {
       case 'contentBlockStart': return this.#w.role() + this.#blockStart(ev)
       case 'contentBlockDelta': return this.#w.role() + this.#blockDelta(ev)
@@ -78,7 +78,7 @@ export class BedrockStreamTranslator {
     if (this.#finished) return ''
     // messageStop carried the finish reason: only the usage metadata is missing.
     if (this.#finishSent) return this.#close()
-    throw new Error('Bedrock stream ended before messageStop')
+    throw new UpstreamBodyError('truncated', 'Bedrock stream ended before messageStop')
   }
 
   #close (): string {

@@ -97,7 +97,10 @@ t.test('an error event mid-stream throws after the text already emitted', async 
   let out = ''
   for (const e of events) out += tr.push(e.event, JSON.stringify(e.data))
   t.equal(assemble(parseSse(out)).content, 'partial')
-  t.throws(() => tr.push('error', JSON.stringify({ type: 'error', code: 'server_error', message: 'boom', param: null })), new UpstreamEventError('server_error', 500, 'boom'))
+  let caught: unknown
+  try { tr.push('error', JSON.stringify({ type: 'error', code: 'server_error', message: 'boom', param: null })) } catch (err) { caught = err }
+  t.ok(caught instanceof UpstreamEventError, 'expected to throw')
+  t.match(caught, { errorType: 'server_error', status: 500 })
 })
 
 t.test('an upstream that stops before response.completed is an error, not a silent stop', async (t) => {

@@ -10,9 +10,9 @@
 // - a `cooldownUntil` Clawdbot or OpenClaw wrote is read with its meaning: model-scoped when
 //   it names a `cooldownModel`, else profile-wide, with its reason taken from `failureCounts`
 //   when Clawdbot wrote none.
-import type { Reason } from '../routing/types.ts'
-import { isRecord } from '../util/json.ts'
-import type { AuthProfilesFile, Credential, ModelCooldown, UsageStats } from './types.ts'
+import { isRecord } from '../core/json.ts'
+import type { ModelCooldown, Reason, UsageStats } from '../core/types.ts'
+import type { AuthProfilesFile, Credential } from './types.ts'
 
 const CREDENTIAL_TYPES = new Set(['api_key', 'oauth', 'token'])
 const KNOWN_TOP_LEVEL = new Set(['version', 'profiles', 'order', 'lastGood', 'usageStats'])

@@ -5,7 +5,8 @@
 // expired key. Like the SDK, the chain reads the process environment itself.
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers'
 import type { AwsCredentialIdentity } from '@smithy/types'
-import type { Clock } from '../routing/types.ts'
+import type { Clock } from '../core/types.ts'
+import { AwsCredentialsError } from '../core/errors.ts'
 
 export type AwsCredentials = AwsCredentialIdentity
 
@@ -37,13 +38,6 @@ const MARGIN_MS = 5 * 60_000
 const MIN_VALIDITY_MS = 10_000
 
 /** Thrown when the chain finds no credentials; the adapter turns it into an `auth` failure. */
-export class AwsCredentialsError extends Error {
-  constructor (message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'AwsCredentialsError'
-  }
-}
-
 export function defaultAwsProvider (region: string | undefined): AwsCredentialProvider {
   // ignoreCache: a refresh re-reads the shared files, so rotated keys are picked up.
   return fromNodeProviderChain({ ignoreCache: true, ...(region !== undefined ? { clientConfig: { region } } : {}) })

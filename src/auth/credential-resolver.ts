@@ -1,19 +1,20 @@
-// The secret an attempt sends, per profile (DESIGN §4/§5): api keys and tokens as stored; OAuth
+// The secret an attempt sends, per profile (docs/configuration.md, docs/routing.md): api keys and tokens as stored; OAuth
 // access tokens refreshed through the provider's token endpoint when they expire within 5
 // minutes (or when the upstream rejected them), one refresh per credential across processes
 // (coordinator) and per process (single-flight); GitHub tokens exchanged for Copilot session
 // tokens. The common case — a valid token — costs a Map lookup and the file's cached read().
 import type { Catalog } from '../config/types.ts'
-import type { Clock } from '../routing/types.ts'
+import type { Clock } from '../core/types.ts'
 import type { CredentialsFile } from './credentials-file.ts'
 import { codexAccountId } from './oauth/jwt.ts'
 import { refreshOAuthToken, type FetchLike } from './oauth/token-endpoints.ts'
 import { COPILOT_PROVIDER, COPILOT_TOKEN_URL, exchangeCopilotToken, githubTokenFingerprint } from './oauth/copilot.ts'
 import { externalCliFor, type Env, type ExternalCli } from './oauth/external-cli.ts'
 import { importExternalCredentials } from './oauth/import.ts'
-import { preferUsable, RefreshError, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './oauth/types.ts'
+import { preferUsable, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './oauth/types.ts'
 import type { SecretRegistry } from './secret-registry.ts'
 import type { AuthProfilesFile, Credential, OAuthCredential, Profile } from './types.ts'
+import { RefreshError } from '../core/errors.ts'
 
 export type ResolvedCredential =
   | {
@@ -101,7 +102,7 @@ function githubTokenOf (c: Credential): string {
   switch (c.type) {
     case 'api_key': return c.key
     case 'token': return c.token
-    // Copilot stored as oauth (providers.md §11): the GitHub token is the "refresh" token.
+    // Copilot stored as oauth (docs/providers.md): the GitHub token is the "refresh" token.
     case 'oauth': return c.refresh !== '' ? c.refresh : c.access
   }
 }
@@ -151,7 +152,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
    * A caller that joined a run started for another reason (a forced refresh joining a plain
    * one that settled on the very token it saw rejected) runs once more with its own task.
    */
-  async function settle (key: string, task: RefreshTask): Promise<StoredToken> {
+  async function refreshUsable (key: string, task: RefreshTask): Promise<StoredToken> {
     const joined = inflight.has(key)
     const t = await flight(key, task)
     return joined && !task.usable(t) ? await flight(key, task) : t
@@ -290,7 +291,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
     if (cached !== undefined && cached.fields.src === src && usable(cached)) return ok(cached.access, extraOfCopilot(cached))
     const started = performance.now()
     try {
-      const t = await settle(key, copilotTask(agent, profile, gh, options))
+      const t = await refreshUsable(key, copilotTask(agent, profile, gh, options))
       return ok(t.access, extraOfCopilot(t), started)
     } catch (err) {
       return failed(profile, err, started)
@@ -304,7 +305,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
     if (best !== undefined && usable(best)) return ok(best.access, extraOf(profile.provider, best))
     const started = performance.now()
     try {
-      const t = await settle(key, oauthTask(agent, profile, options))
+      const t = await refreshUsable(key, oauthTask(agent, profile, options))
       return ok(t.access, extraOf(profile.provider, t), started)
     } catch (err) {
       return failed(profile, err, started)

@@ -1,4 +1,4 @@
-// Merges file, config and env credentials into the profiles routing may use (DESIGN §4).
+// Merges file, config and env credentials into the profiles routing may use (docs/configuration.md).
 import { discoverAws } from '../config/aws-discovery.ts'
 import type { Catalog, LoadedConfig } from '../config/types.ts'
 import type { AuthProfilesFile, Credential, Profile, ProfileSource } from './types.ts'

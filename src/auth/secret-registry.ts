@@ -7,7 +7,7 @@
 // exchanged; old values stay (an upstream may echo the token it just rejected). Only error texts
 // and log lines are scrubbed: a success body is never scanned.
 import type { LoadedConfig } from '../config/types.ts'
-import { maskSecret } from './mask.ts'
+import { isSecretFieldName, maskSecret, maskSecretPatterns } from '../core/mask.ts'
 import type { Credential } from './types.ts'
 
 /** Shorter values are not scrubbed: a 3-character key would turn every "abc" into a mask. */
@@ -24,23 +24,6 @@ export interface SecretRegistry {
    */
   scrub (text: string): string
   readonly size: number
-}
-
-// Backstop for secrets rotor does not hold. A vendor prefix counts when no letter or digit comes
-// right before it, so `key_sk-proj-…` (glued to a word by `_`) is caught but `task-…` is not.
-const PREFIXED = /(?<![A-Za-z0-9])(?:sk-|gh[opsu]_|github_pat_|vapi_|xai-|gsk_|r8_|cpk_|AKIA|ya29\.)[A-Za-z0-9_.~+/=-]{12,}/g
-const JWT = /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g
-// Copilot session tokens (`tid=…;exp=…;…:sig`) carry `;`, `=` and `:`.
-const SCHEME = /\b(Bearer|Basic)(\s+)([A-Za-z0-9_.~+/=:;-]{12,})/gi
-
-const mask = (token: string): string => maskSecret(token)
-
-/** Masks secret-looking tokens: vendor-prefixed keys, JWTs, the credential after `Bearer`/`Basic`. */
-export function maskSecretPatterns (text: string): string {
-  return text
-    .replace(SCHEME, (_m, scheme: string, space: string, token: string) => scheme + space + maskSecret(token))
-    .replace(JWT, mask)
-    .replace(PREFIXED, mask)
 }
 
 const jsonEscaped = (s: string): string => JSON.stringify(s).slice(1, -1)
@@ -94,14 +77,13 @@ export function createSecretRegistry (capacity = CAPACITY): SecretRegistry {
   return { add, scrub, get size () { return secrets.size } }
 }
 
-const SECRET_FIELD = /token|secret|password|key|access|refresh/i
 const SECRET_HEADER = /authorization|key|token|secret|cookie|signature/i
 
 /** key, token, access, refresh and any other field of a credential whose name says secret (idToken, clientSecret). */
 export function credentialSecrets (c: Credential): string[] {
   const out: string[] = []
   for (const [k, v] of Object.entries(c)) {
-    if (typeof v === 'string' && k !== 'type' && k !== 'provider' && SECRET_FIELD.test(k)) out.push(v)
+    if (typeof v === 'string' && isSecretFieldName(k)) out.push(v)
   }
   return out
 }

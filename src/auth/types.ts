@@ -1,5 +1,5 @@
-// auth-profiles.json v1 (DESIGN §4, Clawdbot-compatible) and the resolved profile view.
-import type { Reason } from '../routing/types.ts'
+// auth-profiles.json v1 (docs/configuration.md, Clawdbot-compatible) and the resolved profile view.
+import type { UsageStats } from '../core/types.ts'
 
 // Fields rotor does not know (OpenClaw's keyRef, displayName, metadata …) are kept on every type.
 export interface ApiKeyCredential { type: 'api_key', provider: string, key: string, email?: string, [extra: string]: unknown }
@@ -10,29 +10,6 @@ export interface OAuthCredential {
 }
 export type Credential = ApiKeyCredential | TokenCredential | OAuthCredential
 export type CredentialType = Credential['type']
-
-/** Per-model rate-limit cooldown (rotor extension, stored inside usageStats). */
-export interface ModelCooldown {
-  until: number
-  errorCount: number
-  lastFailureAt: number
-  /** Half-open probe claimed until this time (ms epoch). */
-  probeUntil?: number
-}
-
-/** Clawdbot's usageStats entry plus rotor's per-model cooldowns and probe claim. */
-export interface UsageStats {
-  lastUsed?: number
-  errorCount?: number
-  lastFailureAt?: number
-  failureCounts?: Partial<Record<Reason, number>>
-  cooldownUntil?: number
-  cooldownReason?: Reason
-  disabledUntil?: number
-  disabledReason?: string
-  probeUntil?: number
-  modelCooldowns?: Record<string, ModelCooldown>
-}
 
 export interface AuthProfilesFile {
   version: 1

@@ -6,10 +6,13 @@ import { unlink } from 'node:fs/promises'
 import { dirname, extname, join } from 'node:path'
 import YAML from 'yaml'
 import { lock } from 'proper-lockfile'
-import { findConfigPath, parseConfigText, resolveConfig, substituteEnv, validateConfig } from '../config/index.ts'
+import { findConfigPath } from '../config/paths.ts'
+import { parseConfigText, resolveConfig, validateConfig } from '../config/load.ts'
+import { substituteEnv } from '../config/env-substitute.ts'
 import { writeFileAtomic } from '../util/atomic-file.ts'
-import { isRecord } from '../util/json.ts'
-import { CliError, type CliContext } from './context.ts'
+import { isRecord } from '../core/json.ts'
+import type { CliContext } from './context.ts'
+import { CliError } from '../core/errors.ts'
 
 export type RawConfig = Record<string, unknown>
 

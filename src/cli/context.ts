@@ -1,29 +1,20 @@
 // What every CLI command shares: environment, config loading, the state store, exit codes.
-import { agentIdProblem, authProfilesPath, DEFAULT_AGENT, isAgentId, loadConfig, resolveHome } from '../config/index.ts'
-import type { LoadedConfig } from '../config/types.ts'
+import { checkAgentId } from '../core/agent-id.ts'
+import { CliError, EXIT_PROBLEM, EXIT_USAGE, InvalidAgentIdError } from '../core/errors.ts'
+import { redactUrl } from '../core/mask.ts'
+import { authProfilesPath, resolveHome } from '../config/paths.ts'
+import { loadConfig } from '../config/load.ts'
+import { DEFAULT_AGENT, type LoadedConfig } from '../config/types.ts'
 import { openCredentialsFile, type CredentialsFile } from '../auth/credentials-file.ts'
 import { isKeylessProfile } from '../auth/profiles.ts'
-import { createMemoryStore } from '../state/memory-store.ts'
+import { createStateStore } from '../state/create-store.ts'
 import type { StateStore } from '../state/types.ts'
 import { processOutput, type Output } from './output.ts'
 
-/** Exit codes (DESIGN §8). */
-export const EXIT_OK = 0
-export const EXIT_PROBLEM = 1
-export const EXIT_USAGE = 2
-
-/** A failure the user can act on: printed as `rotor: <message>`, exit 1 (or 2 for usage). */
-export class CliError extends Error {
-  readonly exitCode: number
-  constructor (message: string, exitCode = EXIT_PROBLEM) {
-    super(message)
-    this.name = 'CliError'
-    this.exitCode = exitCode
-  }
-}
-
-export class UsageError extends CliError {
-  constructor (message: string) { super(message, EXIT_USAGE) }
+/** The exit code for what a command threw: a CliError's own, 2 for an invalid agent id (a usage error), else 1. */
+export function exitCodeOf (err: unknown): number {
+  if (err instanceof CliError) return err.exitCode
+  return err instanceof InvalidAgentIdError ? EXIT_USAGE : EXIT_PROBLEM
 }
 
 export interface CliContext {
@@ -108,13 +99,12 @@ export function quietConfig (ctx: CliContext): LoadedConfig | undefined {
 
 /**
  * `--agent`, else the config's default agent (`default` when the config does not load); an id
- * that is not a valid agent id is a usage error (exit 2).
+ * that is not a valid agent id is InvalidAgentIdError, a usage error (exit 2).
  */
 export function agentOf (opts: { readonly agent?: string }, ctx?: CliContext): string {
   const a = opts.agent?.trim()
   if (a === undefined || a === '') return ctx === undefined ? DEFAULT_AGENT : quietConfig(ctx)?.defaultAgent ?? DEFAULT_AGENT
-  if (!isAgentId(a)) throw new UsageError(agentIdProblem(a))
-  return a
+  return checkAgentId(a)
 }
 
 export function credentialsPath (ctx: CliContext, agent: string): string {
@@ -132,17 +122,8 @@ export function credentialsFile (ctx: CliContext, agent: string): CredentialsFil
  * reported as an error, since its answers would be local guesses.
  */
 export async function openStateStore (ctx: CliContext, config: LoadedConfig): Promise<StateStore> {
-  if (config.state.store === 'redis') {
-    const { createRedisStore } = await import('../state/redis-store.ts')
-    const store = await createRedisStore({ url: config.state.redisUrl, prefix: config.state.prefix, connectWaitMs: 1000, commandTimeoutMs: 1000 })
-    if (store.health() !== 'ready') {
-      await store.close()
-      throw new CliError(`state store unreachable: Redis at ${urlWithoutPassword(config.state.redisUrl)} does not answer (start it, or set state.store to memory)`)
-    }
-    return store
-  }
   const files = new Map<string, CredentialsFile>()
-  return createMemoryStore({
+  const store = await createStateStore(config.state, {
     credentialsFor: (agent) => {
       let f = files.get(agent)
       if (f === undefined) {
@@ -153,17 +134,12 @@ export async function openStateStore (ctx: CliContext, config: LoadedConfig): Pr
     },
     onError: (err) => { ctx.o.err(`warning: ${err instanceof Error ? err.message : String(err)}`) },
     persists: (_agent, id) => !isKeylessProfile(config.catalog, id),
+    connectWaitMs: 1000,
+    commandTimeoutMs: 1000,
   })
-}
-
-/** A Redis URL safe to print: user and password dropped. */
-export function urlWithoutPassword (url: string): string {
-  try {
-    const u = new URL(url)
-    u.username = ''
-    u.password = ''
-    return u.toString().replace(/\/$/, '')
-  } catch {
-    return '(unparsable redis url)'
+  if (store.health() !== 'ready') {
+    await store.close()
+    throw new CliError(`state store unreachable: Redis at ${redactUrl(config.state.redisUrl)} does not answer (start it, or set state.store to memory)`)
   }
+  return store
 }

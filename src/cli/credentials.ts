@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { Credential, OAuthCredential } from '../auth/types.ts'
-import { CliError, credentialsFile, type CliContext } from './context.ts'
+import { credentialsFile, type CliContext } from './context.ts'
+import { CliError } from '../core/errors.ts'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR

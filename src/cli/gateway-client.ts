@@ -1,7 +1,7 @@
 // Talks to a gateway running on this host through its admin API, so CLI changes take effect
 // at once; every command also works when none is running.
 import type { LoadedConfig } from '../config/types.ts'
-import { DEFAULTS } from '../config/index.ts'
+import { DEFAULTS } from '../config/load.ts'
 import type { CliContext } from './context.ts'
 
 export interface GatewayTarget {

@@ -1,16 +1,17 @@
 // `rotor models auth login --provider anthropic|openai-codex|qwen-portal|chutes|github-copilot|google-antigravity`:
 // runs the provider's browser (PKCE) or device-code flow and stores the credential in the
 // agent's auth-profiles.json. Endpoints come from `models.providers.<id>.oauth.*` in config
-// (see OVERRIDE_KEYS in src/auth/login/index.ts), so tests and proxies can redirect them.
+// (see OVERRIDE_KEYS in src/auth/login/run-login.ts), so tests and proxies can redirect them.
 import { spawn } from 'node:child_process'
 import { Option, type Command } from 'commander'
-import {
-  LOGIN_PROVIDERS, endpointOverrides, isLoginProvider, runLogin, storeLoginResult,
-  type LoginIO, type LoginProvider,
-} from '../auth/login/index.ts'
+import { LOGIN_PROVIDERS, endpointOverrides, isLoginProvider, runLogin, type LoginProvider } from '../auth/login/run-login.ts'
+import { storeLoginResult } from '../auth/login/store.ts'
+import type { LoginIO } from '../auth/login/types.ts'
 import type { FetchLike } from '../auth/oauth/token-endpoints.ts'
-import { authProfilesPath, loadConfig, resolveHome } from '../config/index.ts'
-import { agentOf, createContext, UsageError } from './context.ts'
+import { authProfilesPath, resolveHome } from '../config/paths.ts'
+import { loadConfig } from '../config/load.ts'
+import { agentOf, createContext, exitCodeOf } from './context.ts'
+import { EXIT_USAGE } from '../core/errors.ts'
 
 /** Same shape as src/cli/output.ts `Output`. */
 export interface LoginOutput {
@@ -139,9 +140,9 @@ export function registerLoginCommand (auth: Command, deps: LoginCommandDeps = {}
           }
         }
       } catch (err) {
-        if (err instanceof UsageError) {
-          output.err(`rotor: ${err.message}`)
-          setExitCode(err.exitCode)
+        if (exitCodeOf(err) === EXIT_USAGE) {
+          output.err(`rotor: ${err instanceof Error ? err.message : String(err)}`)
+          setExitCode(EXIT_USAGE)
           return
         }
         output.err(`rotor: login failed: ${err instanceof Error ? err.message : String(err)}`)

@@ -1,7 +1,7 @@
 // rotor CLI entry point. Subcommands live in their own files; this one wires commander.
 // Command modules are imported when their command runs, so `rotor …` starts quickly.
 import { Command, InvalidArgumentError } from 'commander'
-import { RotorError } from '../errors.ts'
+import { RotorError } from '../core/errors.ts'
 import type { CliContext, CommonOptions } from './context.ts'
 import { registerLoginCommand } from './login-command.ts'
 
@@ -13,17 +13,17 @@ function port (v: string): number {
 
 /**
  * Runs one command and exits with its code: 0 ok, 1 problem (CliError or any failure),
- * 2 usage (UsageError; commander's own usage errors exit 2 through exitOverride).
+ * 2 usage (UsageError or an invalid agent id; commander's own usage errors exit 2 through exitOverride).
  * Exiting explicitly means no open socket or unref'd handle can keep the CLI alive.
  */
 async function run (opts: CommonOptions, fn: (ctx: CliContext) => Promise<number | void>): Promise<void> {
-  const { createContext, CliError, EXIT_PROBLEM } = await import('./context.ts')
+  const { createContext, exitCodeOf } = await import('./context.ts')
   const ctx = createContext(opts)
   let code: number
   try {
     code = (await fn(ctx)) ?? 0
   } catch (err) {
-    code = err instanceof CliError ? err.exitCode : EXIT_PROBLEM
+    code = exitCodeOf(err)
     const message = err instanceof RotorError || err instanceof Error ? err.message : String(err)
     ctx.o.err(`rotor: ${message}`)
   }

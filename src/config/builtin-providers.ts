@@ -1,5 +1,5 @@
-// Providers rotor knows without config (DESIGN §3/§4; numbers from reference/providers.md §14).
-// Values that §14 does not give are left to the catalog defaults (see catalog.ts) rather than guessed.
+// Providers rotor knows without config (docs/configuration.md; numbers from docs/providers.md).
+// Values that docs/providers.md does not give are left to the catalog defaults (see catalog.ts) rather than guessed.
 import type { ApiFamily, ModelDefinitionConfig } from './schema.ts'
 import type { ProviderAuth } from './types.ts'
 import type { Env } from './paths.ts'
@@ -41,7 +41,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderSpec[] = [
     auth: 'api-key',
     envVars: ['ANTHROPIC_API_KEY'],
     envTokenVars: ['ANTHROPIC_OAUTH_TOKEN'],
-    // Public Claude Code OAuth client (providers.md §3).
+    // Public Claude Code OAuth client (docs/providers.md).
     oauth: { tokenUrl: 'https://console.anthropic.com/v1/oauth/token', clientId: '9d1c250a-e61b-44d9-88ed-5944d1962f5e' },
     models: [
       { id: 'claude-opus-4-5', name: 'Claude Opus 4.5', reasoning: true, input: TEXT_IMAGE, cost: { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 }, contextWindow: 200000, maxTokens: 64000 },
@@ -107,7 +107,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderSpec[] = [
     ],
   },
   {
-    // Catalog only: requests need the GitHub → Copilot token exchange (providers.md §11).
+    // Catalog only: requests need the GitHub → Copilot token exchange (docs/providers.md).
     id: 'github-copilot',
     baseUrl: 'https://api.individual.githubcopilot.com',
     api: 'github-copilot',
@@ -125,7 +125,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderSpec[] = [
     baseUrl: 'https://chatgpt.com/backend-api',
     api: 'openai-responses',
     auth: 'oauth',
-    // Public Codex CLI OAuth client (providers.md §2).
+    // Public Codex CLI OAuth client (docs/providers.md).
     oauth: { tokenUrl: 'https://auth.openai.com/oauth/token', clientId: 'app_EMoamEEZ73f0CkXaXp7hrann' },
     models: [
       // Subscription; API prices kept for cost estimates.
@@ -133,7 +133,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderSpec[] = [
     ],
   },
   {
-    // Cloud Code Assist with a Google account (providers.md §10): oauth credentials carry the
+    // Cloud Code Assist with a Google account (docs/providers.md): oauth credentials carry the
     // account's `projectId`; subscription models, so no token prices.
     id: 'google-antigravity',
     baseUrl: 'https://daily-cloudcode-pa.sandbox.googleapis.com',
@@ -156,7 +156,7 @@ export const BUILTIN_PROVIDERS: readonly ProviderSpec[] = [
     baseUrl: 'https://portal.qwen.ai/v1',
     api: 'openai-completions',
     auth: 'oauth',
-    // Public Qwen Code OAuth client (providers.md §7).
+    // Public Qwen Code OAuth client (docs/providers.md).
     oauth: { tokenUrl: 'https://chat.qwen.ai/api/v1/oauth2/token', clientId: 'f0304373b74a44d2b584a3fb70ca9e56' },
     models: [
       { id: 'qwen3-coder-plus', name: 'Qwen3 Coder Plus' },

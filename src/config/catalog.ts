@@ -1,5 +1,5 @@
-// The model catalog: built-in + implicit providers merged with `models.providers` (DESIGN §3).
-import { ConfigError } from '../errors.ts'
+// The model catalog: built-in + implicit providers merged with `models.providers` (docs/configuration.md).
+import { ConfigError } from '../core/errors.ts'
 import { IMPLEMENTED_API_FAMILIES } from './api-families.ts'
 import { discoverAws, regionOfBedrockUrl } from './aws-discovery.ts'
 import { BUILTIN_PROVIDERS, bedrockProvider, DEFAULT_BEDROCK_REGION, hasBedrockEnv, type ProviderSpec } from './builtin-providers.ts'
@@ -157,6 +157,14 @@ function toModelDef (m: ModelDefinitionConfig, providerApi: ApiFamily): ModelDef
     maxTokens: m.maxTokens ?? Math.min(DEFAULT_MAX_TOKENS, contextWindow),
     ...(m.headers !== undefined ? { headers: { ...m.headers } } : {}),
   }
+}
+
+/**
+ * The catalog's definition of `id` under `provider`, else one with the catalog's defaults: for
+ * providers that accept any model id (routing/plan.ts, OPEN_MODEL_PROVIDERS).
+ */
+export function modelDefFor (provider: ProviderDef, id: string): ModelDef {
+  return provider.models.get(id) ?? toModelDef({ id }, provider.api)
 }
 
 /** A provider or model `api` without an adapter is a load error naming both. */

@@ -5,7 +5,7 @@
 // anything neither schema knows is still an error. The lists below transcribe Clawdbot's schema
 // (clawdbot/clawdbot v2026.1.24, src/config/zod-schema*.ts).
 import { basename } from 'node:path'
-import { isRecord } from '../util/json.ts'
+import { isRecord } from '../core/json.ts'
 
 /** The names Clawdbot (and its renames) gives its config file. */
 export const CLAWDBOT_CONFIG_NAMES: readonly string[] = ['clawdbot.json', 'openclaw.json', 'moltbot.json']

@@ -1,20 +1,9 @@
-// `${VAR}` substitution in every config string (DESIGN §2, Clawdbot's env-substitution semantics).
-import { ConfigError } from '../errors.ts'
+// `${VAR}` substitution in every config string (docs/configuration.md, Clawdbot's env-substitution semantics).
+import { MissingEnvVarError } from '../core/errors.ts'
 import type { Env } from './paths.ts'
 
 // `$${VAR}` (escape) or `${VAR}`; lower-case names are not variables and stay as written.
 const PATTERN = /\$\$\{([A-Z_][A-Z0-9_]*)\}|\$\{([A-Z_][A-Z0-9_]*)\}/g
-
-/** Thrown for a `${VAR}` whose variable is unset or empty. */
-export class MissingEnvVarError extends ConfigError {
-  readonly varName: string
-  readonly configPath: string
-  constructor (varName: string, configPath: string) {
-    super(`Missing env var "${varName}" referenced at config path: ${configPath || '(root)'}`)
-    this.varName = varName
-    this.configPath = configPath
-  }
-}
 
 function substituteString (value: string, env: Env, path: string): string {
   if (!value.includes('${')) return value

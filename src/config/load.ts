@@ -1,16 +1,16 @@
-// Reads, substitutes, validates and resolves rotor.json into a LoadedConfig (DESIGN §2, §3).
+// Reads, substitutes, validates and resolves rotor.json into a LoadedConfig (docs/configuration.md).
 import { existsSync, readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import JSON5 from 'json5'
 import YAML from 'yaml'
 import { Compile } from 'typebox/compile'
 import type { Validator } from 'typebox/compile'
-import { ConfigError } from '../errors.ts'
+import { ConfigError, MissingEnvVarError } from '../core/errors.ts'
 import { buildCatalog } from './catalog.ts'
 import { ignoredWarning, isClawdbotConfig, withoutClawdbotSettings } from './clawdbot-config.ts'
 import { defaultAgentOf, orderKeyWarnings } from './agent-rules.ts'
 import type { ProviderSpec } from './builtin-providers.ts'
-import { envReferenceName, MissingEnvVarError, substituteEnv } from './env-substitute.ts'
+import { envReferenceName, substituteEnv } from './env-substitute.ts'
 import { findConfigPath, resolveHome, type Env } from './paths.ts'
 import { RotorConfigSchema, type RotorConfig } from './schema.ts'
 import { DEFAULT_AGENT, type AgentSettings, type ClientDef, type GatewaySettings, type LoadedConfig } from './types.ts'
@@ -51,7 +51,7 @@ export interface LoadConfigOptions {
   readonly home?: string | undefined
   /** CLI flags; win over env and file. */
   readonly overrides?: { readonly host?: string | undefined, readonly port?: number | undefined }
-  /** Providers discovered from credential files (DESIGN §4); explicit config wins over them. */
+  /** Providers discovered from credential files (docs/configuration.md); explicit config wins over them. */
   readonly implicitProviders?: readonly ProviderSpec[]
 }
 

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { isAgentId } from './agent-id.ts'
+import { isAgentId } from '../core/agent-id.ts'
 import type { CatalogProviderDef } from './catalog.ts'
 import type { ApiFamily, ProviderConfig, RotorConfig } from './schema.ts'
 import type { Catalog, ModelDef, ProviderDef } from './types.ts'

@@ -1,8 +1,8 @@
-// Where rotor's files live (DESIGN §2). Pure path arithmetic plus existence checks.
+// Where rotor's files live (docs/configuration.md). Pure path arithmetic plus existence checks.
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { checkAgentId } from './agent-id.ts'
+import { checkAgentId } from '../core/agent-id.ts'
 
 /** The environment as rotor reads it; `process.env` fits. */
 export type Env = Readonly<Record<string, string | undefined>>

@@ -1,6 +1,6 @@
-// The rotor.json contract (DESIGN §3). Unknown keys are rejected so typos surface at load.
+// The rotor.json contract (docs/configuration.md). Unknown keys are rejected so typos surface at load.
 import Type from 'typebox'
-import { AGENT_ID_PATTERN } from './agent-id.ts'
+import { AGENT_ID_PATTERN } from '../core/agent-id.ts'
 
 const Cost = Type.Object({
   input: Type.Number({ minimum: 0 }),

@@ -1,4 +1,5 @@
 // Resolved, immutable view of the config that the rest of rotor consumes.
+import type { CooldownPolicy } from '../core/types.ts'
 import type { ApiFamily, RotorConfig } from './schema.ts'
 
 export type ProviderAuth = 'none' | 'api-key' | 'oauth' | 'token' | 'aws-sdk'
@@ -56,13 +57,6 @@ export interface AgentSettings {
   readonly aliases: ReadonlyMap<string, string>
   /** The agent's config `auth.order`, else the global `auth.order`: provider → profile ids. */
   readonly configOrder: Readonly<Record<string, readonly string[]>>
-}
-
-export interface CooldownPolicy {
-  readonly billingBackoffMs: number
-  readonly billingBackoffMsByProvider: Readonly<Record<string, number>>
-  readonly billingMaxMs: number
-  readonly failureWindowMs: number
 }
 
 export interface ClientDef {

@@ -1,4 +1,4 @@
-// Hot reload (DESIGN §2): file changes, SIGHUP and POST /admin/reload all call reload().
+// Hot reload (docs/configuration.md): file changes, SIGHUP and POST /admin/reload all call reload().
 // An invalid new config is reported through onError and the caller keeps serving the old one.
 import { watch as fsWatch, lstatSync, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'

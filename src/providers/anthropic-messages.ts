@@ -2,11 +2,12 @@
 // bytes out. Translation lives in ./anthropic/; this file does auth headers and the endpoint;
 // ./translated-stream.ts does the I/O around the answer (an `error` event before the first
 // translated chunk still fails over).
-import { safeMessage } from '../routing/classify.ts'
-import type { LateError } from '../routing/types.ts'
+import { safeMessage } from '../core/classify.ts'
+import type { LateError } from '../core/types.ts'
 import { toAnthropicRequest } from './anthropic/request.ts'
 import { fromAnthropicResponse } from './anthropic/response.ts'
-import { AnthropicStreamTranslator, UpstreamStreamError } from './anthropic/stream.ts'
+import { UpstreamEventError } from '../core/errors.ts'
+import { AnthropicStreamTranslator } from './anthropic/stream.ts'
 import { endpoint, headerKey, jsonHeaders, sendAttempt, setDefaultHeader, type RawSuccess } from './http-attempt.ts'
 import { jsonCompletion, streamErrorFailure, translatedStream, wantsUsage, type Failure } from './translated-stream.ts'
 import type { AttemptCredential, AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
@@ -19,20 +20,6 @@ export const CLAUDE_CODE_HEADERS: Readonly<Record<string, string>> = {
   'user-agent': 'claude-cli/2.0.55 (external, cli)',
   'x-app': 'cli',
   'anthropic-dangerous-direct-browser-access': 'true',
-}
-
-/** Anthropic `error.type` → the HTTP status it comes with, to classify stream `error` events. */
-const ERROR_STATUS: Readonly<Record<string, number>> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
 }
 
 export interface AnthropicAdapterOptions {
@@ -87,13 +74,13 @@ export function createAnthropicMessagesAdapter (opts: AnthropicAdapterOptions = 
 }
 
 /** Classifies an upstream `error` event that arrived before any output, as if it were the HTTP error. */
-export function streamErrorOutcome (err: UpstreamStreamError, now?: number): Failure {
-  return streamErrorFailure(ERROR_STATUS[err.errorType] ?? 500, err.raw, err.errorType, err.message, now)
+export function streamErrorOutcome (err: UpstreamEventError, now?: number): Failure {
+  return streamErrorFailure(err.status, err.raw ?? '', err.errorType, err.message, now)
 }
 
 /** An upstream `error` event after output was committed, for the routing layer to classify. */
-export function lateStreamError (err: UpstreamStreamError): LateError {
-  return { kind: 'upstream', status: ERROR_STATUS[err.errorType] ?? 500, code: err.errorType, message: safeMessage(err.message), raw: err.raw }
+export function lateStreamError (err: UpstreamEventError): LateError {
+  return { kind: 'upstream', status: err.status, code: err.errorType, message: safeMessage(err.message), raw: err.raw }
 }
 
 function jsonResult (req: AttemptRequest, raw: RawSuccess, created: number): Promise<AttemptResult> {
@@ -108,8 +95,8 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): P
   return translatedStream(req, raw, tr, {
     // Read on to the upstream EOF after message_stop.
     stopWhenFinished: false,
-    earlyError: (err) => err instanceof UpstreamStreamError ? streamErrorOutcome(err, req.now()) : undefined,
-    lateError: (err) => err instanceof UpstreamStreamError ? lateStreamError(err) : undefined,
+    earlyError: (err) => err instanceof UpstreamEventError ? streamErrorOutcome(err, req.now()) : undefined,
+    lateError: (err) => err instanceof UpstreamEventError ? lateStreamError(err) : undefined,
     emptyMessage: 'Anthropic stream ended without output',
   })
 }

@@ -5,14 +5,15 @@
 // answer to ./translated-stream.ts (an exception frame before the first output still fails over).
 import { createAwsCredentialCache, type AwsCredentialCache, type AwsCredentials } from '../auth/aws-credentials.ts'
 import { DEFAULT_BEDROCK_REGION } from '../config/builtin-providers.ts'
-import type { Clock, LateError } from '../routing/types.ts'
-import { safeMessage } from '../routing/classify.ts'
-import { classifyBedrockHttp, streamExceptionOutcome, streamExceptionStatus } from './bedrock/errors.ts'
+import type { Clock, LateError } from '../core/types.ts'
+import { safeMessage } from '../core/classify.ts'
+import { classifyBedrockHttp, errorSignal, streamExceptionOutcome } from './bedrock/errors.ts'
 import { frameReader } from './bedrock/eventstream.ts'
 import { toConverseRequest } from './bedrock/request.ts'
 import { fromConverseResponse } from './bedrock/response.ts'
 import { bearerHeaders, sigv4Headers } from './bedrock/signing.ts'
-import { BedrockStreamError, BedrockStreamTranslator } from './bedrock/stream.ts'
+import { BedrockStreamTranslator } from './bedrock/stream.ts'
+import { UpstreamEventError } from '../core/errors.ts'
 import { endpoint, sendAttempt, type RawAttemptResult, type RawSuccess } from './http-attempt.ts'
 import { jsonCompletion, translatedStream, wantsUsage, type Failure } from './translated-stream.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
@@ -105,9 +106,11 @@ export function createBedrockConverseAdapter (opts: BedrockAdapterOptions = {}):
   }
 }
 
-/** An exception frame after output was committed, for the routing layer to classify by the status it stands for. */
-function lateStreamError (err: BedrockStreamError): LateError {
-  return { kind: 'upstream', status: streamExceptionStatus(err.errorType, err.message), code: err.errorType, message: `${err.errorType}: ${safeMessage(err.message)}` }
+/** An exception frame after output was committed, with what it signals: core decides on it as on the same frame before commit. */
+function lateStreamError (err: UpstreamEventError): LateError {
+  const late = { kind: 'upstream', status: err.status, code: err.errorType, message: `${err.errorType}: ${safeMessage(err.message)}` } as const
+  const signal = errorSignal(err.errorType, err.message)
+  return signal === undefined ? late : { ...late, signal }
 }
 
 /** `chatcmpl-<request id>`: Converse answers carry no id of their own. */
@@ -129,8 +132,8 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number, id
     // Read on to the upstream EOF after the metadata event, so the connection is reused.
     stopWhenFinished: false,
     reader: frameReader,
-    earlyError: (err) => err instanceof BedrockStreamError ? streamExceptionOutcome(err.errorType, err.message) : undefined,
-    lateError: (err) => err instanceof BedrockStreamError ? lateStreamError(err) : undefined,
+    earlyError: (err) => err instanceof UpstreamEventError ? streamExceptionOutcome(err.errorType, err.message) : undefined,
+    lateError: (err) => err instanceof UpstreamEventError ? lateStreamError(err) : undefined,
     emptyMessage: 'Bedrock stream ended without output',
   })
 }

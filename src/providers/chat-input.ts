@@ -1,21 +1,19 @@
 // The client's Chat Completions body as the translating adapters (Anthropic Messages, OpenAI
 // Responses) read it: what they check the same way whatever the upstream. Each adapter maps
 // the checked values to its own wire format. Pure.
-import { isRecord } from '../util/json.ts'
-
-/** Client input that cannot be translated; becomes a 400 `bad_request` outcome. */
-export class InvalidInput extends Error {}
+import { RequestTranslationError } from '../core/errors.ts'
+import { isRecord } from '../core/json.ts'
 
 export type TranslateResult<T> =
   | { readonly kind: 'ok', readonly request: T }
   | { readonly kind: 'invalid', readonly message: string }
 
-/** Runs a translation; an InvalidInput it throws becomes the `invalid` result. */
+/** Runs a translation; a RequestTranslationError it throws becomes the `invalid` result. */
 export function translateInput<T> (build: () => T): TranslateResult<T> {
   try {
     return { kind: 'ok', request: build() }
   } catch (err) {
-    if (err instanceof InvalidInput) return { kind: 'invalid', message: err.message }
+    if (err instanceof RequestTranslationError) return { kind: 'invalid', message: err.message }
     throw err
   }
 }
@@ -25,24 +23,24 @@ export function translateInput<T> (build: () => T): TranslateResult<T> {
 /** n > 1, logprobs, top_logprobs. */
 export function rejectChoiceOptions (body: Readonly<Record<string, unknown>>, reject: string): void {
   const n = body.n
-  if (n !== undefined && n !== null && n !== 1) throw new InvalidInput(`n=${String(n)} ${reject} (only n=1)`)
-  if (body.logprobs === true) throw new InvalidInput(`logprobs ${reject}`)
-  if (body.top_logprobs !== undefined && body.top_logprobs !== null) throw new InvalidInput(`top_logprobs ${reject}`)
+  if (n !== undefined && n !== null && n !== 1) throw new RequestTranslationError(`n=${String(n)} ${reject} (only n=1)`)
+  if (body.logprobs === true) throw new RequestTranslationError(`logprobs ${reject}`)
+  if (body.top_logprobs !== undefined && body.top_logprobs !== null) throw new RequestTranslationError(`top_logprobs ${reject}`)
 }
 
 /** Audio output and modalities other than text. */
 export function rejectNonText (body: Readonly<Record<string, unknown>>, reject: string): void {
-  if (body.audio !== undefined && body.audio !== null) throw new InvalidInput(`audio output ${reject}`)
+  if (body.audio !== undefined && body.audio !== null) throw new RequestTranslationError(`audio output ${reject}`)
   const modalities = body.modalities
   if (Array.isArray(modalities) && modalities.some((m) => m !== 'text')) {
-    throw new InvalidInput(`modalities other than "text" ${reject}`)
+    throw new RequestTranslationError(`modalities other than "text" ${reject}`)
   }
 }
 
 /** The legacy functions / function_call parameters. */
 export function rejectLegacyFunctions (body: Readonly<Record<string, unknown>>, reject: string): void {
   if (body.functions !== undefined || body.function_call !== undefined) {
-    throw new InvalidInput(`legacy functions/function_call ${reject}; use tools and tool_choice`)
+    throw new RequestTranslationError(`legacy functions/function_call ${reject}; use tools and tool_choice`)
   }
 }
 
@@ -50,13 +48,13 @@ export function rejectLegacyFunctions (body: Readonly<Record<string, unknown>>, 
 
 export function optionalNumber (v: unknown, name: string): number | undefined {
   if (v === undefined || v === null) return undefined
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidInput(`${name} must be a number`)
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RequestTranslationError(`${name} must be a number`)
   return v
 }
 
 export function optionalInt (v: unknown, name: string): number | undefined {
   const n = optionalNumber(v, name)
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new InvalidInput(`${name} must be a positive integer`)
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new RequestTranslationError(`${name} must be a positive integer`)
   return n
 }
 
@@ -76,21 +74,66 @@ const ROLES: ReadonlyMap<unknown, keyof MessageVisitor> = new Map<unknown, keyof
 
 /** Visits each message by role, in order; `where` names it in errors (`messages[3]`). */
 export function walkMessages (messages: unknown, reject: string, visit: MessageVisitor): void {
-  if (!Array.isArray(messages)) throw new InvalidInput('messages must be an array')
+  if (!Array.isArray(messages)) throw new RequestTranslationError('messages must be an array')
   messages.forEach((m: unknown, i) => {
     const where = `messages[${i}]`
-    if (!isRecord(m)) throw new InvalidInput(`${where} must be an object`)
+    if (!isRecord(m)) throw new RequestTranslationError(`${where} must be an object`)
     const role = m.role
-    if (role === 'function') throw new InvalidInput(`${where}: role "function" ${reject}; use tool messages`)
+    if (role === 'function') throw new RequestTranslationError(`${where}: role "function" ${reject}; use tool messages`)
     const kind = ROLES.get(role)
-    if (kind === undefined) throw new InvalidInput(`${where}.role must be one of system, developer, user, assistant, tool`)
+    if (kind === undefined) throw new RequestTranslationError(`${where}.role must be one of system, developer, user, assistant, tool`)
     visit[kind](m, where)
   })
 }
 
+/** One turn of an Anthropic-style conversation (Anthropic Messages, Bedrock Converse). */
+export interface Turn<B> {
+  role: 'user' | 'assistant'
+  content: B[]
+}
+
+/** How one wire format builds its blocks from each kind of message. */
+export interface TurnBlocks<B> {
+  readonly system: (content: unknown, where: string) => B[]
+  readonly user: (content: unknown, where: string) => B[]
+  readonly assistant: (m: Record<string, unknown>, where: string) => B[]
+  readonly toolResult: (m: Record<string, unknown>, where: string) => B
+  readonly isToolResult: (b: B) => boolean
+}
+
+/**
+ * System blocks and alternating user/assistant turns, as Anthropic and Converse want them:
+ * consecutive messages of one role are merged into one turn (tool results and the user text
+ * after them share one user turn), turns without blocks are dropped, and the tool results lead
+ * their user turn.
+ */
+export function toTurns<B> (input: unknown, reject: string, blocks: TurnBlocks<B>): { system: B[], messages: Array<Turn<B>> } {
+  const system: B[] = []
+  const messages: Array<Turn<B>> = []
+  const push = (role: 'user' | 'assistant', content: B[]): void => {
+    if (content.length === 0) return
+    const last = messages[messages.length - 1]
+    if (last !== undefined && last.role === role) last.content.push(...content)
+    else messages.push({ role, content })
+  }
+  walkMessages(input, reject, {
+    system: (m, where) => { system.push(...blocks.system(m.content, where)) },
+    user: (m, where) => { push('user', blocks.user(m.content, where)) },
+    assistant: (m, where) => { push('assistant', blocks.assistant(m, where)) },
+    tool: (m, where) => { push('user', [blocks.toolResult(m, where)]) },
+  })
+  if (messages.length === 0) throw new RequestTranslationError('messages must contain at least one user or assistant message')
+  for (const m of messages) {
+    if (m.role !== 'user' || m.content.length < 2) continue
+    const results = m.content.filter(blocks.isToolResult)
+    if (results.length > 0 && results.length < m.content.length) m.content = [...results, ...m.content.filter((b) => !blocks.isToolResult(b))]
+  }
+  return { system, messages }
+}
+
 /** A tool message's `tool_call_id`. */
 export function toolCallId (m: Record<string, unknown>, where: string): string {
-  if (typeof m.tool_call_id !== 'string' || m.tool_call_id === '') throw new InvalidInput(`${where}.tool_call_id is required`)
+  if (typeof m.tool_call_id !== 'string' || m.tool_call_id === '') throw new RequestTranslationError(`${where}.tool_call_id is required`)
   return m.tool_call_id
 }
 
@@ -100,14 +143,14 @@ export interface ToolCallInput { readonly id: string, readonly name: string, rea
 /** An assistant message's `tool_calls`, each checked then mapped in order; [] when it has none. */
 export function mapToolCalls<T> (m: Record<string, unknown>, where: string, map: (call: ToolCallInput, at: string) => T): T[] {
   if (m.tool_calls === undefined || m.tool_calls === null) return []
-  if (!Array.isArray(m.tool_calls)) throw new InvalidInput(`${where}.tool_calls must be an array`)
+  if (!Array.isArray(m.tool_calls)) throw new RequestTranslationError(`${where}.tool_calls must be an array`)
   return m.tool_calls.map((call: unknown, j) => {
     const at = `${where}.tool_calls[${j}]`
     if (!isRecord(call) || !isRecord(call.function) || typeof call.id !== 'string' || call.id === '') {
-      throw new InvalidInput(`${at} must be {id, type:"function", function:{name, arguments}}`)
+      throw new RequestTranslationError(`${at} must be {id, type:"function", function:{name, arguments}}`)
     }
     const fn = call.function
-    if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`${at}.function.name is required`)
+    if (typeof fn.name !== 'string' || fn.name === '') throw new RequestTranslationError(`${at}.function.name is required`)
     return map({ id: call.id, name: fn.name, args: fn.arguments }, at)
   })
 }
@@ -119,13 +162,13 @@ export function toolArguments (call: ToolCallInput, at: string): Record<string, 
     if (input.trim() === '') input = {}
     else {
       try { input = JSON.parse(input) } catch {
-        throw new InvalidInput(`${at}.function.arguments is not valid JSON`)
+        throw new RequestTranslationError(`${at}.function.arguments is not valid JSON`)
       }
     }
   } else if (input === undefined || input === null) {
     input = {}
   }
-  if (!isRecord(input)) throw new InvalidInput(`${at}.function.arguments must encode a JSON object`)
+  if (!isRecord(input)) throw new RequestTranslationError(`${at}.function.arguments must encode a JSON object`)
   return input
 }
 
@@ -141,7 +184,7 @@ export function thinkingBlockInput (b: unknown, at: string): ThinkingBlockInput 
   if (isRecord(b) && b.type === 'redacted_thinking' && typeof b.data === 'string') {
     return { type: 'redacted_thinking', data: b.data }
   }
-  throw new InvalidInput(`${at} must be {type:"thinking", thinking, signature} or {type:"redacted_thinking", data}`)
+  throw new RequestTranslationError(`${at} must be {type:"thinking", thinking, signature} or {type:"redacted_thinking", data}`)
 }
 
 /** `stop` as a list without empty strings (upstreams reject them, OpenAI ignores them); undefined when none. */
@@ -149,7 +192,7 @@ export function stopSequences (stop: unknown): string[] | undefined {
   if (stop === undefined || stop === null) return undefined
   const list = typeof stop === 'string' ? [stop] : stop
   if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
-    throw new InvalidInput('stop must be a string or an array of strings')
+    throw new RequestTranslationError('stop must be a string or an array of strings')
   }
   const kept = (list as string[]).filter((s) => s !== '')
   return kept.length > 0 ? kept : undefined
@@ -171,16 +214,16 @@ export interface FunctionTool {
 /** `tools`, function tools only; undefined when absent or empty. `family` names the models in errors. */
 export function functionTools (tools: unknown, family: string): FunctionTool[] | undefined {
   if (tools === undefined || tools === null) return undefined
-  if (!Array.isArray(tools)) throw new InvalidInput('tools must be an array')
+  if (!Array.isArray(tools)) throw new RequestTranslationError('tools must be an array')
   if (tools.length === 0) return undefined
   return tools.map((tool: unknown, i) => {
     if (!isRecord(tool) || tool.type !== 'function' || !isRecord(tool.function)) {
-      throw new InvalidInput(`tools[${i}]: only {type:"function", function:{…}} tools are supported by ${family} models`)
+      throw new RequestTranslationError(`tools[${i}]: only {type:"function", function:{…}} tools are supported by ${family} models`)
     }
     const fn = tool.function
-    if (typeof fn.name !== 'string' || fn.name === '') throw new InvalidInput(`tools[${i}].function.name is required`)
+    if (typeof fn.name !== 'string' || fn.name === '') throw new RequestTranslationError(`tools[${i}].function.name is required`)
     const parameters = fn.parameters === undefined || fn.parameters === null ? { type: 'object', properties: {} } : fn.parameters
-    if (!isRecord(parameters)) throw new InvalidInput(`tools[${i}].function.parameters must be a JSON schema object`)
+    if (!isRecord(parameters)) throw new RequestTranslationError(`tools[${i}].function.parameters must be a JSON schema object`)
     const description = typeof fn.description === 'string' && fn.description !== '' ? fn.description : undefined
     return { tool, fn, name: fn.name, description, parameters }
   })

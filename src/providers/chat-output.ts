@@ -1,5 +1,6 @@
 // OpenAI Chat Completions output built by the translating adapters: the chat.completion
 // object and the chat.completion.chunk SSE text. Pure.
+import { isRecord } from '../core/json.ts'
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter'
 
@@ -21,6 +22,47 @@ export function assistantMessage (content: string | null, refusal: string | null
   const message: Record<string, unknown> = { role: 'assistant', content, refusal }
   if (toolCalls.length > 0) message.tool_calls = toolCalls
   return message
+}
+
+/**
+ * One assistant answer gathered block by block (Anthropic Messages, Bedrock Converse): its text,
+ * tool calls and thinking, then the OpenAI assistant message they make.
+ */
+export class AssistantParts {
+  #text = ''
+  #sawText = false
+  #reasoning = ''
+  readonly #thinking: Record<string, unknown>[] = []
+  readonly #toolCalls: ToolCall[] = []
+
+  text (s: string): void {
+    this.#text += s
+    this.#sawText = true
+  }
+
+  /** `input` is the tool's argument object; anything else becomes `{}`. */
+  toolCall (id: string, name: string, input: unknown): void {
+    this.#toolCalls.push({ id, type: 'function', function: { name, arguments: JSON.stringify(isRecord(input) ? input : {}) } })
+  }
+
+  thinking (text: string, signature: string): void {
+    this.#reasoning += text
+    this.#thinking.push({ type: 'thinking', thinking: text, signature })
+  }
+
+  redactedThinking (data: string): void {
+    this.#thinking.push({ type: 'redacted_thinking', data })
+  }
+
+  /** Content is null without any text block; thinking comes back as reasoning_content and thinking_blocks. */
+  message (): Record<string, unknown> {
+    const message = assistantMessage(this.#sawText ? this.#text : null, null, this.#toolCalls)
+    if (this.#thinking.length > 0) {
+      message.reasoning_content = this.#reasoning
+      message.thinking_blocks = this.#thinking
+    }
+    return message
+  }
 }
 
 export interface CompletionParts {

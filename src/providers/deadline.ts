@@ -1,15 +1,7 @@
 // The whole-response deadline (gateway.requestTimeoutMs). One timer per request aborts the
 // request's own signal — the one that already carries a client disconnect — with DEADLINE as
 // the reason, so every layer can tell the two apart without another AbortController.
-
-/** The abort reason of a request whose deadline passed. */
-export class RequestDeadlineError extends Error {
-  readonly code = 'ROTOR_ERR_REQUEST_DEADLINE'
-  constructor () {
-    super('request deadline exceeded')
-    this.name = 'RequestDeadlineError'
-  }
-}
+import { RequestDeadlineError } from '../core/errors.ts'
 
 /** One instance for every request: aborting with it allocates nothing. */
 export const DEADLINE = new RequestDeadlineError()

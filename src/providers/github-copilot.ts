@@ -2,19 +2,13 @@
 // openai-completions, to `<endpoints.api>/chat/completions` with the short-lived Copilot token
 // (the credential resolver exchanges the stored GitHub token for it and hands over
 // `extra.baseUrl` = the token's `endpoints.api`) and the editor headers Copilot requires
-// (providers.md §11). Provider/model `headers` from config override every default here.
+// (docs/providers.md). Provider/model `headers` from config override every default here.
 import { randomUUID } from 'node:crypto'
 import { endpoint, jsonHeaders, sendAttempt, setDefaultHeader } from './http-attempt.ts'
 import { passthroughBody, passthroughResult } from './passthrough.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
-import { isRecord } from '../util/json.ts'
-
-/** Editor identity the token exchange and the API both check (one copy, shared with auth/oauth). */
-export const COPILOT_EDITOR_HEADERS: Readonly<Record<string, string>> = {
-  'editor-version': 'vscode/1.107.0',
-  'editor-plugin-version': 'copilot-chat/0.35.0',
-  'user-agent': 'GitHubCopilotChat/0.35.0',
-}
+import { isRecord } from '../core/json.ts'
+import { COPILOT_EDITOR_HEADERS } from '../auth/oauth/copilot.ts'
 
 /** What Copilot checks on every chat request. */
 export const COPILOT_HEADERS: Readonly<Record<string, string>> = {

@@ -6,11 +6,13 @@
 // ./translated-stream.ts does the I/O around the answer.
 import { randomBytes } from 'node:crypto'
 import { CLOUD_CODE_HEADERS } from '../auth/oauth/google-project.ts'
-import { safeMessage } from '../routing/classify.ts'
-import { classifyCloudCodeError } from './gemini/errors.ts'
+import { safeMessage } from '../core/classify.ts'
+import { UpstreamEventError } from '../core/errors.ts'
+import type { LateError } from '../core/types.ts'
+import { classifyCloudCodeError, cloudCodeError } from './gemini/errors.ts'
 import { isClaude, toCloudCodeRequest } from './gemini/request.ts'
 import { fromCloudCodeResponse } from './gemini/response.ts'
-import { CloudCodeStreamError, GeminiStreamTranslator } from './gemini/stream.ts'
+import { GeminiStreamTranslator } from './gemini/stream.ts'
 import { endpoint, jsonHeaders, sendAttempt, setDefaultHeader, type RawSuccess } from './http-attempt.ts'
 import { jsonCompletion, translatedStream, wantsUsage, type Failure } from './translated-stream.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
@@ -34,9 +36,23 @@ export function antigravityHeaders (req: AttemptRequest): Record<string, string>
 }
 
 /** An error event before any output, classified like the HTTP error it stands for. */
-export function streamErrorOutcome (err: CloudCodeStreamError, now: number): Failure {
-  const outcome = classifyCloudCodeError(err.status, {}, err.raw, now)
+export function streamErrorOutcome (err: UpstreamEventError, now: number): Failure {
+  const outcome = classifyCloudCodeError(err.status, {}, err.raw ?? '', now)
   return { ...outcome, message: `stream error: ${outcome.message}` }
+}
+
+/**
+ * An error event after output was committed. It carries what the Google error signals, so core
+ * decides on it as on the same error before commit (a 429 QUOTA_EXHAUSTED with a reset cools the
+ * model, not the profile).
+ */
+export function lateStreamError (err: UpstreamEventError, now: number): LateError {
+  const late = { kind: 'upstream', status: err.status, code: err.errorType, message: safeMessage(err.message), raw: err.raw } as const
+  const e = cloudCodeError(err.status, {}, err.raw ?? '', now)
+  if (e === undefined) return late
+  return e.facts.retryAfterMs === undefined
+    ? { ...late, signal: e.facts.signal }
+    : { ...late, signal: e.facts.signal, retryAfterMs: e.facts.retryAfterMs }
 }
 
 export function createGoogleGeminiCliAdapter (opts: GoogleGeminiCliAdapterOptions = {}): ProviderAdapter {
@@ -85,10 +101,8 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number, no
   return translatedStream(req, raw, tr, {
     // No [DONE] upstream: the stream ends at EOF, after the chunk with the finish reason.
     stopWhenFinished: false,
-    earlyError: (err) => err instanceof CloudCodeStreamError ? streamErrorOutcome(err, now()) : undefined,
-    lateError: (err) => err instanceof CloudCodeStreamError
-      ? { kind: 'upstream', status: err.status, code: 'cloudcode_error', message: safeMessage(err.message), raw: err.raw }
-      : undefined,
+    earlyError: (err) => err instanceof UpstreamEventError ? streamErrorOutcome(err, now()) : undefined,
+    lateError: (err) => err instanceof UpstreamEventError ? lateStreamError(err, now()) : undefined,
     emptyMessage: 'Antigravity stream ended without output',
   })
 }

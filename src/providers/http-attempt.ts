@@ -3,9 +3,9 @@
 // caller can still fail over; after that the body belongs to the caller.
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import { classifyHttp, classifyTransportError } from '../routing/classify.ts'
+import { classifyHttp, classifyTransportError } from '../core/classify.ts'
 import type { AttemptRequest, AttemptResult } from './types.ts'
-import { UpstreamBodyError } from './late-error.ts'
+import { UpstreamBodyError } from '../core/errors.ts'
 import { DEADLINE, deadlinePassed } from './deadline.ts'
 
 const MAX_ERROR_BODY = 64 * 1024

@@ -1,28 +1,9 @@
-// Errors that end an upstream body: what readers and translators throw, and their mapping to
-// the structured LateError the routing layer classifies once the response is committed.
-import type { LateError } from '../routing/types.ts'
-import { safeMessage } from '../routing/classify.ts'
+// Whatever ended an upstream body (core/errors.ts: UpstreamBodyError, LateStreamError, the
+// deadline, transport errors) → the structured LateError core classifies once the response is committed.
+import { LateStreamError, UpstreamBodyError } from '../core/errors.ts'
+import type { LateError } from '../core/types.ts'
+import { safeMessage } from '../core/classify.ts'
 import { DEADLINE } from './deadline.ts'
-
-/** The upstream's bytes are not a usable answer: cut short, unreadable, or too large. */
-export class UpstreamBodyError extends Error {
-  readonly kind: 'truncated' | 'malformed' | 'too_large'
-  constructor (kind: UpstreamBodyError['kind'], message: string) {
-    super(message)
-    this.name = 'UpstreamBodyError'
-    this.kind = kind
-  }
-}
-
-/** Thrown by a translated body after commit; carries what went wrong, already classified by kind. */
-export class LateStreamError extends Error {
-  readonly late: LateError
-  constructor (late: LateError) {
-    super(late.message)
-    this.name = 'LateStreamError'
-    this.late = late
-  }
-}
 
 function codeOf (err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code

@@ -14,20 +14,20 @@
 import { randomUUID } from 'node:crypto'
 import { codexAccountId } from '../auth/oauth/jwt.ts'
 import type { ProviderDef } from '../config/types.ts'
-import { safeMessage } from '../routing/classify.ts'
-import type { LateError } from '../routing/types.ts'
+import { safeMessage } from '../core/classify.ts'
+import type { LateError } from '../core/types.ts'
 import { endpoint, headerKey, jsonHeaders, sendAttempt, setDefaultHeader, transportOutcome, type RawSuccess } from './http-attempt.ts'
 import { toResponsesRequest, type ResponsesFlavour } from './responses/request.ts'
 import { fromResponsesObject } from './responses/response.ts'
-import { ResponsesAggregator, ResponsesStreamTranslator, UpstreamResponsesError } from './responses/stream.ts'
+import { ResponsesAggregator, ResponsesStreamTranslator } from './responses/stream.ts'
 import { eventReader, type SseEvent } from './sse.ts'
 import {
   completionSuccess, jsonCompletion, MAX_BODY, streamErrorFailure, translatedStream, unknownFailure, wantsUsage, type Failure,
 } from './translated-stream.ts'
-import { UpstreamBodyError } from './late-error.ts'
+import { UpstreamBodyError, UpstreamEventError } from '../core/errors.ts'
 import type { AttemptRequest, AttemptResult, ProviderAdapter } from './types.ts'
 
-/** Headers the Codex backend expects besides auth and the account id (providers.md §2). */
+/** Headers the Codex backend expects besides auth and the account id (docs/providers.md). */
 export const CODEX_HEADERS: Readonly<Record<string, string>> = {
   'openai-beta': 'responses=experimental',
   originator: 'codex_cli_rs',
@@ -102,13 +102,13 @@ export function createOpenAIResponsesAdapter (opts: ResponsesAdapterOptions = {}
 }
 
 /** An in-stream failure before any output, classified as if it were the HTTP error. */
-export function streamErrorOutcome (err: UpstreamResponsesError, now?: number): Failure {
-  return streamErrorFailure(err.status, err.raw, err.code, err.message, now)
+export function streamErrorOutcome (err: UpstreamEventError, now?: number): Failure {
+  return streamErrorFailure(err.status, err.raw ?? '', err.errorType, err.message, now)
 }
 
 /** A `response.failed`/`error` event after output was committed, for the routing layer to classify. */
-export function lateStreamError (err: UpstreamResponsesError): LateError {
-  return { kind: 'upstream', status: err.status, code: err.code, message: `upstream ${err.code}: ${safeMessage(err.message)}`, raw: err.raw }
+export function lateStreamError (err: UpstreamEventError): LateError {
+  return { kind: 'upstream', status: err.status, code: err.errorType, message: `upstream ${err.errorType}: ${safeMessage(err.message)}`, raw: err.raw }
 }
 
 /** Plain OpenAI, non-stream: one JSON `response` object. */
@@ -137,7 +137,7 @@ async function aggregateResult (req: AttemptRequest, raw: RawSuccess, created: n
   } catch (err) {
     raw.close()
     // Nothing reached the client yet: every failure can still fail over.
-    if (err instanceof UpstreamResponsesError) return streamErrorOutcome(err, req.now())
+    if (err instanceof UpstreamEventError) return streamErrorOutcome(err, req.now())
     if (err instanceof UpstreamBodyError) return unknownFailure(raw, err, '')
     return transportOutcome(err, req)
   }
@@ -151,8 +151,8 @@ function streamResult (req: AttemptRequest, raw: RawSuccess, created: number): P
   return translatedStream(req, raw, tr, {
     // Nothing useful follows response.completed.
     stopWhenFinished: true,
-    earlyError: (err) => err instanceof UpstreamResponsesError ? streamErrorOutcome(err, req.now()) : undefined,
-    lateError: (err) => err instanceof UpstreamResponsesError ? lateStreamError(err) : undefined,
+    earlyError: (err) => err instanceof UpstreamEventError ? streamErrorOutcome(err, req.now()) : undefined,
+    lateError: (err) => err instanceof UpstreamEventError ? lateStreamError(err) : undefined,
     emptyMessage: 'Responses stream ended without output',
   })
 }

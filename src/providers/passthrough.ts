@@ -3,13 +3,13 @@
 // be an answer. A non-stream body is read whole and parsed before anything is committed (a
 // body that is empty, not JSON or not a chat completion fails over); a stream is judged at
 // its end from the last bytes the writer keeps anyway, so no chunk is parsed on the way.
-import { safeMessage } from '../routing/classify.ts'
-import type { LateError } from '../routing/types.ts'
-import { isRecord } from '../util/json.ts'
+import { safeMessage } from '../core/classify.ts'
+import type { LateError } from '../core/types.ts'
+import { isRecord } from '../core/json.ts'
 import { DONE_EVENT } from './chat-output.ts'
-import { readWhole, transportOutcome, type RawSuccess } from './http-attempt.ts'
+import type { RawSuccess } from './http-attempt.ts'
 import { rewriteModel } from './rewrite-model.ts'
-import { emptyRest, MAX_BODY } from './translated-stream.ts'
+import { emptyRest, wholeBody } from './translated-stream.ts'
 import type { AttemptRequest, AttemptResult, SseEnd } from './types.ts'
 
 /**
@@ -49,13 +49,9 @@ export async function passthroughResult (raw: RawSuccess, req: AttemptRequest): 
     raw.body.resume()
     close = noop
   } else {
-    try {
-      whole = await readWhole(raw, MAX_BODY)
-    } catch (err) {
-      raw.close()
-      return transportOutcome(err, req)
-    }
-    raw.close()
+    const body = await wholeBody(req, raw)
+    if (!Buffer.isBuffer(body)) return body
+    whole = body
   }
   const problem = notACompletion(whole)
   if (problem !== undefined) return { kind: 'failure', reason: 'unknown', status: raw.status, message: `upstream answered ${raw.status} ${problem}` }

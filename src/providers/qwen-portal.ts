@@ -1,4 +1,4 @@
-// Qwen Portal specifics for the openai-completions adapter (providers.md §7): the chat base
+// Qwen Portal specifics for the openai-completions adapter (docs/providers.md): the chat base
 // comes from the token's `resource_url`, and Qwen Code's identity headers go with the OAuth token.
 import type { AttemptRequest } from './types.ts'
 

@@ -1,7 +1,7 @@
 // API family → adapter. Adding a family is one file, one line here and one line in
 // src/config/api-families.ts (config rejects an `api` that has no adapter; the two must agree).
 import { IMPLEMENTED_API_FAMILIES } from '../config/api-families.ts'
-import type { Clock } from '../routing/types.ts'
+import type { Clock } from '../core/types.ts'
 import { createAnthropicMessagesAdapter } from './anthropic-messages.ts'
 import { createBedrockConverseAdapter } from './bedrock-converse.ts'
 import { createGitHubCopilotAdapter } from './github-copilot.ts'

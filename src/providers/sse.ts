@@ -1,7 +1,7 @@
 // SSE framing over raw upstream chunks: multi-byte characters and events may be split anywhere.
 import { createParser } from 'eventsource-parser'
-import { isRecord } from '../util/json.ts'
-import { UpstreamBodyError } from './late-error.ts'
+import { isRecord } from '../core/json.ts'
+import { UpstreamBodyError } from '../core/errors.ts'
 
 export interface SseEvent { readonly event: string | undefined, readonly data: string }
 

@@ -3,13 +3,14 @@
 // until the first OpenAI-shaped chunk exists (an upstream error event before that still fails
 // over), then handed over as a pull-based iterator; non-streaming, the bounded JSON body is
 // read and converted into one chat.completion.
-import { classifyHttp, safeMessage } from '../routing/classify.ts'
-import type { LateError } from '../routing/types.ts'
+import { classifyHttp, safeMessage } from '../core/classify.ts'
+import type { LateError } from '../core/types.ts'
 import type { CompletionResult } from './chat-output.ts'
 import { readWhole, transportOutcome, type RawSuccess } from './http-attempt.ts'
-import { LateStreamError, lateErrorOf } from './late-error.ts'
+import { lateErrorOf } from './late-error.ts'
 import { eventReader, type EventReader, type SseEvent } from './sse.ts'
 import type { AttemptRequest, AttemptResult } from './types.ts'
+import { LateStreamError } from '../core/errors.ts'
 
 export type Failure = Exclude<AttemptResult, { kind: 'ok' }>
 
@@ -150,16 +151,21 @@ export interface JsonCompletionOptions {
   readonly convert: (json: unknown) => CompletionResult
 }
 
-/** A non-stream answer: the whole upstream body (at most MAX_BODY bytes) as JSON, converted; the upstream is closed either way. */
-export async function jsonCompletion (req: AttemptRequest, raw: RawSuccess, opts: JsonCompletionOptions): Promise<AttemptResult> {
-  let whole: Buffer
+/** The whole upstream body (at most MAX_BODY bytes), the upstream closed either way; a failed read is the attempt's outcome. */
+export async function wholeBody (req: AttemptRequest, raw: RawSuccess): Promise<Buffer | Failure> {
   try {
-    whole = await readWhole(raw, MAX_BODY)
+    return await readWhole(raw, MAX_BODY)
   } catch (err) {
-    raw.close()
     return transportOutcome(err, req)
+  } finally {
+    raw.close()
   }
-  raw.close()
+}
+
+/** A non-stream answer: the whole upstream body as JSON, converted. */
+export async function jsonCompletion (req: AttemptRequest, raw: RawSuccess, opts: JsonCompletionOptions): Promise<AttemptResult> {
+  const whole = await wholeBody(req, raw)
+  if (!Buffer.isBuffer(whole)) return whole
   let json: unknown
   try { json = JSON.parse(whole.toString('utf8')) } catch {
     return { kind: 'failure', reason: 'unknown', status: raw.status, message: opts.notJson }

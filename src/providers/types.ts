@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { ModelDef, ProviderDef } from '../config/types.ts'
-import type { LateError, Outcome } from '../routing/types.ts'
+import type { LateError, Outcome } from '../core/types.ts'
 
 /** The secret an attempt authenticates with, already resolved (never logged). */
 export interface AttemptCredential {

@@ -1,4 +1,4 @@
-// Model reference syntax (DESIGN §5): `provider/model`, optional `@<provider>:<name>` pin.
+// Model reference syntax (docs/routing.md): `provider/model`, optional `@<provider>:<name>` pin.
 
 export interface PinSplit {
   /** The model part (ref or alias), trimmed. */

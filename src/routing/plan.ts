@@ -1,8 +1,21 @@
-// Request `model` → model chain (DESIGN §5 steps 1–4). Pure: agent settings and catalog in, plan out.
+// Request `model` → model chain (docs/routing.md). Pure: agent settings and catalog in, plan out.
 import type { AgentSettings, Catalog, ProviderDef } from '../config/types.ts'
-import { InvalidRequestError, ModelNotFoundError } from '../errors.ts'
+import { InvalidRequestError, ModelNotFoundError } from '../core/errors.ts'
 import { modelNameProblem, parseRef, profileProvider, splitPin } from './model-ref.ts'
-import type { ChainEntry, RequestPlan } from './types.ts'
+
+/** One entry of the model chain for a request. */
+export interface ChainEntry {
+  readonly provider: string
+  readonly model: string
+  /** `provider/model`. */
+  readonly ref: string
+}
+
+export interface RequestPlan {
+  readonly chain: readonly ChainEntry[]
+  /** `@profileId` pin: no rotation, no fallback. */
+  readonly pinnedProfile: string | undefined
+}
 
 /**
  * Providers whose catalog is open-ended even with `models.strict`: OpenRouter lists hundreds

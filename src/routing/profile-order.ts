@@ -1,5 +1,6 @@
-// Which profiles of a provider a request tries, and in what order (DESIGN §5 step 5).
-import type { Profile, UsageStats } from '../auth/types.ts'
+// Which profiles of a provider a request tries, and in what order (docs/routing.md).
+import type { Profile } from '../auth/types.ts'
+import type { UsageStats } from '../core/types.ts'
 
 export type Strategy = 'round-robin' | 'ordered'
 
@@ -40,7 +41,7 @@ const TYPE_RANK: Readonly<Record<Profile['type'], number>> = { oauth: 0, token: 
 /**
  * The explicit order (file, else config) keeps its own sequence, dropping ids that are
  * missing, unusable or of another provider; an empty list counts as no order. Without one:
- * every usable profile of the provider, env profiles last (DESIGN §4), then
+ * every usable profile of the provider, env profiles last (docs/configuration.md), then
  * oauth < token < api_key < none, then least recently used, then original position.
  * Cooling profiles stay in: skipping them is the executor's job, after rotation.
  */

@@ -1,6 +1,8 @@
 // A profile's live state for every reader (admin status, metrics, CLI): ids, times and
 // counters only, never a secret. Pure: stats and `now` in, a view out.
-import type { Profile, UsageStats } from '../auth/types.ts'
+import type { Profile } from '../auth/types.ts'
+import { positiveOrZero } from '../core/numbers.ts'
+import type { UsageStats } from '../core/types.ts'
 
 export interface Block {
   /** `disabled` (billing), `profile` (whole-profile cooldown) or `model` (rate limit of one model). */
@@ -31,24 +33,27 @@ export interface ProfileState {
   readonly failureCounts: Readonly<Record<string, number>>
 }
 
-const pos = (x: number | undefined): number => x !== undefined && Number.isFinite(x) && x > 0 ? x : 0
-
 /** Active blocks of a stats entry at `now`, longest-lived first. */
 export function activeBlocks (s: UsageStats | undefined, now: number): Block[] {
   if (s === undefined) return []
   const out: Block[] = []
-  if (pos(s.disabledUntil) > now) out.push({ scope: 'disabled', until: pos(s.disabledUntil), reason: s.disabledReason ?? 'billing' })
-  if (pos(s.cooldownUntil) > now) out.push({ scope: 'profile', until: pos(s.cooldownUntil), reason: s.cooldownReason ?? 'unknown' })
+  if (positiveOrZero(s.disabledUntil) > now) out.push({ scope: 'disabled', until: positiveOrZero(s.disabledUntil), reason: s.disabledReason ?? 'billing' })
+  if (positiveOrZero(s.cooldownUntil) > now) out.push({ scope: 'profile', until: positiveOrZero(s.cooldownUntil), reason: s.cooldownReason ?? 'unknown' })
   for (const [model, e] of Object.entries(s.modelCooldowns ?? {})) {
-    if (pos(e.until) > now) out.push({ scope: 'model', until: pos(e.until), reason: 'rate_limit', model })
+    if (positiveOrZero(e.until) > now) out.push({ scope: 'model', until: positiveOrZero(e.until), reason: 'rate_limit', model })
   }
   return out.sort((a, b) => b.until - a.until)
 }
 
 function halfOpen (s: UsageStats | undefined, now: number): boolean {
   if (s === undefined) return false
-  const ended = (t: number | undefined): boolean => pos(t) > 0 && pos(t) <= now
+  const ended = (t: number | undefined): boolean => positiveOrZero(t) > 0 && positiveOrZero(t) <= now
   return ended(s.disabledUntil) || ended(s.cooldownUntil) || Object.values(s.modelCooldowns ?? {}).some((e) => ended(e.until))
+}
+
+/** The state operators see (admin status, metrics): a half-open profile shows as `probe`. */
+export function displayState (view: ProfileState): ProfileState['state'] | 'probe' {
+  return view.state === 'ok' && view.halfOpen ? 'probe' : view.state
 }
 
 export function profileState (p: Profile, s: UsageStats | undefined, now: number): ProfileState {

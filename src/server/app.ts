@@ -2,9 +2,9 @@
 // plugin per surface so each auth hook stays on its own routes.
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { InvalidApiKeyError, InvalidRequestError, NotFoundError, ShuttingDownError } from '../errors.ts'
+import { InvalidApiKeyError, InvalidRequestError, NotFoundError, ShuttingDownError } from '../core/errors.ts'
 import type { StateStore } from '../state/types.ts'
-import type { Clock } from '../routing/types.ts'
+import type { Clock } from '../core/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Metrics } from '../telemetry/metrics.ts'
 import type { ClientIdentity } from './client-auth.ts'

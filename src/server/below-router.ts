@@ -6,7 +6,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { HeadersTooLargeError, InvalidRequestError, NotFoundError, RequestTimeoutError, type RotorError } from '../errors.ts'
+import { HeadersTooLargeError, InvalidRequestError, NotFoundError, RequestTimeoutError, type RotorError } from '../core/errors.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { errorBody } from './error-reply.ts'
 

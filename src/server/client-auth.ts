@@ -1,4 +1,4 @@
-// Client key → agent, compared in constant time (DESIGN §6).
+// Client key → agent, compared in constant time (docs/http-api.md).
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ClientDef } from '../config/types.ts'

@@ -1,5 +1,5 @@
 // The only code that knows OpenAI's error shape.
-import { InvalidRequestError, NotFoundError, RequestTooLargeError, RotorError } from '../errors.ts'
+import { InvalidRequestError, NotFoundError, RequestTooLargeError, RotorError } from '../core/errors.ts'
 
 export interface OpenAIErrorBody {
   error: { message: string, type: string, param: string | null, code: string }
@@ -9,7 +9,7 @@ export function errorBody (err: RotorError): OpenAIErrorBody {
   return { error: { message: err.message, type: err.type, param: err.param, code: err.publicCode } }
 }
 
-/** Serialised error for an SSE stream that already began (DESIGN §5). */
+/** Serialised error for an SSE stream that already began (docs/http-api.md). */
 export function sseErrorEvent (message: string, code = 'upstream_error'): string {
   return `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code } })}\n\n`
 }

@@ -1,15 +1,17 @@
 // Starts a gateway: config → state store → runtime → HTTP. The composition root for `rotor serve`.
 import type { FastifyInstance } from 'fastify'
-import { loadConfig, createConfigReloader, writeAgentModelsJson, writeModelsJson } from '../config/index.ts'
-import type { Catalog, LoadedConfig } from '../config/types.ts'
-import { createMemoryStore } from '../state/memory-store.ts'
+import { loadConfig } from '../config/load.ts'
+import { createConfigReloader } from '../config/watch.ts'
+import { writeAgentModelsJson, writeModelsJson } from '../config/models-json.ts'
+import type { LoadedConfig } from '../config/types.ts'
+import { createStateStore } from '../state/create-store.ts'
 import type { StateStore } from '../state/types.ts'
 import { createAdapterRegistry } from '../providers/registry.ts'
 import { createLogger, type Logger } from '../telemetry/logger.ts'
 import { createMetrics, type ProfileGaugeRow } from '../telemetry/metrics.ts'
-import { profileState } from '../routing/profile-view.ts'
-import type { Clock } from '../routing/types.ts'
-import { ConfigError } from '../errors.ts'
+import { displayState, profileState } from '../routing/profile-view.ts'
+import type { Clock } from '../core/types.ts'
+import { ConfigError } from '../core/errors.ts'
 import { buildApp } from './app.ts'
 import { isLoopbackHost } from './client-auth.ts'
 import { createCredentialsDirectory } from './credentials-directory.ts'
@@ -43,7 +45,7 @@ export interface Gateway {
   close (): Promise<void>
 }
 
-/** Refuses a public address without client keys (DESIGN §6). */
+/** Refuses a public address without client keys (docs/http-api.md). */
 function checkExposure (config: LoadedConfig): void {
   const g = config.gateway
   if (g.clients.length === 0 && !g.authNone && !isLoopbackHost(g.host)) {
@@ -64,8 +66,14 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   const log = createLogger(initial.logLevel, opts.logDestination, { scrub: secrets.scrub })
   for (const w of initial.warnings) log.warn(w)
   const credentials = createCredentialsDirectory(initial.home)
-  // Read when a change is written, by then `runtime` is set: the current catalog decides.
-  const store: StateStore = await createStore(initial, { credentials, log, now, catalog: () => runtime.config.catalog })
+  const store: StateStore = await createStateStore(initial.state, {
+    credentialsFor: (agent) => credentials.file(agent),
+    clock: now,
+    log,
+    onError: (err) => { log.error({ err }, 'persisting usage stats failed') },
+    // Read when a change is written, by then `runtime` is set: the current catalog decides.
+    persists: (_agent, id) => !isKeylessProfile(runtime.config.catalog, id),
+  })
   const adapters = createAdapterRegistry({ now })
   // One per gateway (caches, single-flight, its own Redis connection), across reloads.
   const resolver = createCredentialResolver({
@@ -134,19 +142,6 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
   }
 }
 
-async function createStore (config: LoadedConfig, deps: { credentials: ReturnType<typeof createCredentialsDirectory>, log: Logger, now: Clock, catalog: () => Catalog }): Promise<StateStore> {
-  if (config.state.store === 'redis') {
-    const { createRedisStore } = await import('../state/redis-store.ts')
-    return createRedisStore({ url: config.state.redisUrl, prefix: config.state.prefix, clock: deps.now, log: deps.log })
-  }
-  return createMemoryStore({
-    credentialsFor: (agent) => deps.credentials.file(agent),
-    clock: deps.now,
-    onError: (err: unknown) => { deps.log.error({ err }, 'persisting usage stats failed') },
-    persists: (_agent, id) => !isKeylessProfile(deps.catalog(), id),
-  })
-}
-
 function writeModelsJsonSafe (config: LoadedConfig, log: Logger): void {
   try { writeModelsJson(config.home, config.catalog) } catch (err) { log.warn({ err }, 'could not write models.json') }
   try { writeAgentModelsJson(config.home, config.catalog, config.raw.models) } catch (err) { log.warn({ err }, 'could not write an agent\'s models.json') }
@@ -161,7 +156,7 @@ async function profileRows (runtime: Runtime, store: StateStore, now: Clock): Pr
     const t = now()
     for (const p of profiles) {
       const view = profileState(p, stats.get(p.id), t)
-      rows.push({ agent, provider: p.provider, profile: p.id, state: view.state === 'ok' && view.halfOpen ? 'probe' : view.state })
+      rows.push({ agent, provider: p.provider, profile: p.id, state: displayState(view) })
     }
   }
   return rows

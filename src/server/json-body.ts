@@ -1,6 +1,6 @@
 // Request bodies: parsed once, kept as bytes (a request whose model needs no rewrite goes
 // upstream as it came), and refused when their shape could hurt rotor or mislead an upstream.
-import { InvalidRequestError } from '../errors.ts'
+import { InvalidRequestError } from '../core/errors.ts'
 
 /**
  * Deeper bodies are refused: re-serialising (model rewrite, translation) recurses per

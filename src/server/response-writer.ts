@@ -4,10 +4,10 @@
 // answer (or its socket is closed) and the upstream body is released.
 import { validateHeaderName, validateHeaderValue, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
-import { UpstreamError } from '../errors.ts'
+import { UpstreamError } from '../core/errors.ts'
 import { lateErrorOf } from '../providers/late-error.ts'
 import type { UpstreamSuccess } from '../providers/types.ts'
-import type { LateError } from '../routing/types.ts'
+import type { LateError } from '../core/types.ts'
 import { errorBody, sseErrorEvent } from './error-reply.ts'
 
 export type StreamEnd =

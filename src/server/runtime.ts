@@ -4,9 +4,8 @@ import { Agent, type Dispatcher } from 'undici'
 import type { LoadedConfig } from '../config/types.ts'
 import type { AuthProfilesFile, Profile } from '../auth/types.ts'
 import { resolveProfiles } from '../auth/profiles.ts'
-import { createCredentialResolver, type CredentialResolver } from '../auth/credential-resolver.ts'
-import { createFileCoordinator } from '../auth/oauth/file-coordinator.ts'
-import { configSecrets, createSecretRegistry, credentialSecrets, type SecretRegistry } from '../auth/secret-registry.ts'
+import type { CredentialResolver } from '../auth/credential-resolver.ts'
+import { configSecrets, credentialSecrets, type SecretRegistry } from '../auth/secret-registry.ts'
 import type { AdapterRegistry } from '../providers/registry.ts'
 import { createClientAuthenticator, type ClientAuthenticator } from './client-auth.ts'
 import type { CredentialsDirectory } from './credentials-directory.ts'
@@ -36,10 +35,10 @@ export interface RuntimeDeps {
    * gateway.upstreamConnections changed (then the caller closes the old one).
    */
   readonly dispatcher?: Dispatcher
-  /** The gateway's resolver; a host-local one (file lock) when omitted. */
-  readonly resolver?: CredentialResolver
-  /** The gateway's secret registry (the logger scrubs with it too); a new one when omitted. */
-  readonly secrets?: SecretRegistry
+  /** The gateway's resolver: one per gateway, kept across reloads. */
+  readonly resolver: CredentialResolver
+  /** The gateway's secret registry (the logger scrubs with it too). */
+  readonly secrets: SecretRegistry
 }
 
 /** The pool size each dispatcher was built with, so a reload can tell whether to keep it. */
@@ -67,7 +66,7 @@ function dispatcherFor (config: LoadedConfig, previous: Dispatcher | undefined):
 export function buildRuntime (config: LoadedConfig, deps: RuntimeDeps): Runtime {
   const cache = new WeakMap<AuthProfilesFile, readonly Profile[]>()
   const warned = new Set<string>()
-  const secrets = deps.secrets ?? createSecretRegistry()
+  const secrets = deps.secrets
   secrets.add(...configSecrets(config))
   const warn = (msg: string): void => {
     if (warned.has(msg)) return
@@ -80,14 +79,7 @@ export function buildRuntime (config: LoadedConfig, deps: RuntimeDeps): Runtime 
     adapters: deps.adapters,
     dispatcher: dispatcherFor(config, deps.dispatcher),
     credentials: deps.credentials,
-    resolver: deps.resolver ?? createCredentialResolver({
-      credentials: (agent) => deps.credentials.file(agent),
-      catalog: () => config.catalog,
-      coordinator: createFileCoordinator({ log: deps.log }),
-      env: deps.env,
-      log: deps.log,
-      secrets,
-    }),
+    resolver: deps.resolver,
     secrets,
     profilesFor (agent) {
       const file = deps.credentials.file(agent).read()

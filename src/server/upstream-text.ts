@@ -5,9 +5,9 @@
 // downstream are clean. A success costs nothing: nothing is scanned, and a passthrough body is
 // not wrapped (its errors are undici's own transport errors, which carry no upstream text).
 import type { SecretRegistry } from '../auth/secret-registry.ts'
-import { LateStreamError } from '../providers/late-error.ts'
+import { LateStreamError } from '../core/errors.ts'
 import type { AttemptResult, UpstreamSuccess } from '../providers/types.ts'
-import type { LateError } from '../routing/types.ts'
+import type { LateError } from '../core/types.ts'
 
 /**
  * An attempt's result with its text scrubbed. `sent` is the credential the attempt used: it is

@@ -1,9 +1,8 @@
 // In-process state of every agent: usage stats, lastGood, round-robin cursors and session pins,
 // changed only through the pure policy functions. No I/O: the memory store adds file
 // persistence around it, the redis store uses it as its local mirror while Redis is away.
-import type { UsageStats } from '../auth/types.ts'
-import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../routing/cooldown-policy.ts'
-import type { FailureInput } from './types.ts'
+import type { UsageStats, FailureInput } from '../core/types.ts'
+import { applyFailure, applySuccessInOrder, claimProbe, clearCooldown } from '../core/cooldown-policy.ts'
 
 export interface Pin { readonly profileId: string, readonly expires: number }
 
@@ -55,32 +54,6 @@ export function freezeStats (s: UsageStats): UsageStats {
     Object.freeze(s)
   }
   return s
-}
-
-/**
- * applySuccess() for a success that may arrive after failures it did not see (a Redis call
- * that failed late is applied locally with its original time): it clears only what is not
- * newer than itself — the profile-wide part when now ≥ lastFailureAt, the model's entry
- * when now ≥ that entry's lastFailureAt. In order (now ≥ every failure) it is applySuccess.
- */
-export function applySuccessInOrder (stats: UsageStats, now: number, model: string | undefined): UsageStats {
-  const entry = model === undefined ? undefined : stats.modelCooldowns?.[model]
-  const profileOk = now >= (stats.lastFailureAt ?? 0)
-  const modelOk = entry === undefined || now >= entry.lastFailureAt
-  if (profileOk && modelOk) return applySuccess(stats, now, model)
-  if (profileOk && model !== undefined && entry !== undefined) {
-    const next = applySuccess(stats, now, model)
-    next.modelCooldowns = { ...next.modelCooldowns, [model]: entry }
-    return next
-  }
-  const next: UsageStats = { ...stats, lastUsed: Math.max(stats.lastUsed ?? 0, now) }
-  if (modelOk && model !== undefined && entry !== undefined) {
-    const rest = { ...stats.modelCooldowns }
-    delete rest[model]
-    if (Object.keys(rest).length > 0) next.modelCooldowns = rest
-    else delete next.modelCooldowns
-  }
-  return next
 }
 
 export function createLocalState (): LocalState {

@@ -1,10 +1,10 @@
 // Single-process StateStore: state lives in memory, usageStats/lastGood persist to auth-profiles.json.
 import type { CredentialsFile } from '../auth/credentials-file.ts'
-import type { AuthProfilesFile, UsageStats } from '../auth/types.ts'
-import type { Clock } from '../routing/types.ts'
-import { isCleanStats } from './clean-stats.ts'
+import type { AuthProfilesFile } from '../auth/types.ts'
+import type { Clock, FailureInput } from '../core/types.ts'
+import { isCleanStats } from '../core/clean-stats.ts'
 import { createLocalState, type LocalAgentState } from './local-state.ts'
-import type { FailureInput, StateStore, StoreHealth } from './types.ts'
+import type { StateStore, StoreHealth } from './types.ts'
 
 export interface MemoryStoreOptions {
   /** The agent's credentials file; called once per agent, the instance is kept. */

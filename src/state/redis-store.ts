@@ -1,4 +1,4 @@
-// StateStore shared by every replica through one Redis (DESIGN §7, shared-state.md). Each
+// StateStore shared by every replica through one Redis (docs/operations.md). Each
 // read-modify-write is one named Lua script (redis/scripts.ts) on keys from redis/keys.ts.
 // Redis is an accelerator, not a dependency: every answer is mirrored into a local state,
 // and on any Redis error the store turns degraded (logged once), serves and records
@@ -16,13 +16,14 @@
 // its script, so every replica re-reads on its very next request.
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { UsageStats } from '../auth/types.ts'
-import type { Clock } from '../routing/types.ts'
+import type { Clock, UsageStats, FailureInput } from '../core/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
-import { isCleanStats } from './clean-stats.ts'
+import { isCleanStats } from '../core/clean-stats.ts'
 import { createLocalState } from './local-state.ts'
-import { arg, decodeEpoch, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, positive, type VersionedStats } from './redis/codec.ts'
-import { createClient, redactUrl, unavailable } from './redis/connection.ts'
+import { arg, decodeEpoch, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, type VersionedStats } from './redis/codec.ts'
+import { positiveOrZero } from '../core/numbers.ts'
+import { createClient, unavailable } from './redis/connection.ts'
+import { redactUrl } from '../core/mask.ts'
 import { createDirty } from './redis/dirty.ts'
 import { createKeys, type Keys } from './redis/keys.ts'
 import { createMirrorMarks } from './redis/mirror.ts'
@@ -30,7 +31,7 @@ import { pushDirty } from './redis/push.ts'
 import { createEpochWatch, queueSeeds, readEpochs } from './redis/reseed.ts'
 import { createUsageQueue } from './redis/usage.ts'
 import { createVersionReader } from './redis/version-reads.ts'
-import type { FailureInput, StateStore, StoreHealth } from './types.ts'
+import type { StateStore, StoreHealth } from './types.ts'
 
 const DAY = 86_400_000
 /** The failure window seeds are merged with until a failure brings the configured one. */
@@ -294,7 +295,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       // resync's copy of the failure is not counted again.
       const eventId = `${replicaTag}.${(++events).toString(36)}`
       const r = await remote(() => client.recordFailure(keys.stats(agent, profileId), verKey(agent), keys.epoch(agent), keys.events(agent, profileId),
-        arg(input.now), input.reason, input.scope, input.model, arg(positive(input.retryAfterMs)),
+        arg(input.now), input.reason, input.scope, input.model, arg(positiveOrZero(input.retryAfterMs)),
         arg(p.failureWindowMs), arg(base), arg(p.billingMaxMs), arg(retention), eventId))
       if (r !== OFFLINE) return wrote(agent, profileId, decodeVersioned(r), () => { local.recordFailure(agent, profileId, input) }) ?? {}
       const next = local.recordFailure(agent, profileId, input)

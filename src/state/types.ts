@@ -1,17 +1,5 @@
-// The state contract both stores implement (DESIGN §7). Times are ms epoch from the caller's clock.
-import type { UsageStats } from '../auth/types.ts'
-import type { CooldownPolicy } from '../config/types.ts'
-import type { Reason, CooldownScope } from '../routing/types.ts'
-
-export interface FailureInput {
-  readonly provider: string
-  readonly model: string
-  readonly reason: Reason
-  readonly scope: Exclude<CooldownScope, 'none'>
-  readonly now: number
-  readonly retryAfterMs?: number
-  readonly policy: CooldownPolicy
-}
+// The state contract both stores implement (docs/operations.md). Times are ms epoch from the caller's clock.
+import type { FailureInput, UsageStats } from '../core/types.ts'
 
 export type StoreHealth = 'ready' | 'degraded'
 

@@ -1,4 +1,4 @@
-// Prometheus metrics (DESIGN §9). One registry per gateway, nothing global.
+// Prometheus metrics (docs/operations.md). One registry per gateway, nothing global.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Usage } from './usage.ts'
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { openCredentialsFile, writeJsonAtomic } from '../../src/auth/credentials-file.ts'
 import type { AuthProfilesFile } from '../../src/auth/types.ts'
-import { CorruptCredentialsError } from '../../src/errors.ts'
+import { CorruptCredentialsError } from '../../src/core/errors.ts'
 
 const run = promisify(execFile)
 const SECRET = 'sk-ant-api03-SUPERSECRETVALUE-1a2b'

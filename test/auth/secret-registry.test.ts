@@ -1,5 +1,6 @@
 import t from 'tap'
-import { configSecrets, createSecretRegistry, credentialSecrets, maskSecretPatterns } from '../../src/auth/secret-registry.ts'
+import { configSecrets, createSecretRegistry, credentialSecrets } from '../../src/auth/secret-registry.ts'
+import { maskSecretPatterns } from '../../src/core/mask.ts'
 import type { LoadedConfig } from '../../src/config/types.ts'
 import { buildCatalog } from '../../src/config/catalog.ts'
 

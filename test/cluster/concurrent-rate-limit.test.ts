@@ -1,7 +1,7 @@
 // 200 concurrent requests over three replicas and two profiles, the first always rate
 // limited: every 429 is counted exactly once in one shared cooldown entry.
 import t from 'tap'
-import { cooldownMs } from '../../src/routing/cooldown-policy.ts'
+import { cooldownMs } from '../../src/core/cooldown-policy.ts'
 import { createKeys } from '../../src/state/redis/keys.ts'
 import { completion, errorJson, startFakeUpstream } from '../helpers/fake-upstream.ts'
 import { dumpKeys, redisForTest } from '../helpers/redis.ts'

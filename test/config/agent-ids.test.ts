@@ -4,8 +4,10 @@
 import t from 'tap'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { agentDir, authProfilesPath, isAgentId, loadConfig } from '../../src/config/index.ts'
-import { ConfigError, InvalidAgentIdError } from '../../src/errors.ts'
+import { agentDir, authProfilesPath } from '../../src/config/paths.ts'
+import { isAgentId } from '../../src/core/agent-id.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { ConfigError, InvalidAgentIdError } from '../../src/core/errors.ts'
 import { createCredentialsDirectory } from '../../src/server/credentials-directory.ts'
 import { cliHome } from '../cli/cli-env.ts'
 

@@ -5,7 +5,8 @@
 import t from 'tap'
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig, writeAgentModelsJson } from '../../src/config/index.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { writeAgentModelsJson } from '../../src/config/models-json.ts'
 import { ClawdbotModelsJson, piModelsJsonProblems, schemaProblems } from '../helpers/clawdbot-types.ts'
 
 const SECRET = 'sk-literal-config-key-7q7q'

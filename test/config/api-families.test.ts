@@ -1,8 +1,9 @@
 // An `api` without an adapter is a load error naming provider and value; the adapter
 // registry and config's list of implemented families agree.
 import t from 'tap'
-import { IMPLEMENTED_API_FAMILIES, loadConfig } from '../../src/config/index.ts'
-import { ConfigError } from '../../src/errors.ts'
+import { IMPLEMENTED_API_FAMILIES } from '../../src/config/api-families.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { ConfigError } from '../../src/core/errors.ts'
 import { assertMatchesConfig, createAdapterRegistry } from '../../src/providers/registry.ts'
 
 const family = (api: string): string => JSON.stringify({ models: { providers: { mine: { baseUrl: 'http://127.0.0.1:9/v1', api, models: [{ id: 'm' }] } } } })

@@ -3,7 +3,8 @@
 // container), the region the chain would pick, and the `<provider>:aws-sdk` profile.
 import t from 'tap'
 import { join } from 'node:path'
-import { buildCatalog, discoverAws, parseIniSections } from '../../src/config/index.ts'
+import { buildCatalog } from '../../src/config/catalog.ts'
+import { discoverAws, parseIniSections } from '../../src/config/aws-discovery.ts'
 import { resolveProfiles } from '../../src/auth/profiles.ts'
 
 const HOME_FILES = {

@@ -1,6 +1,7 @@
 import t from 'tap'
-import { buildCatalog, builtinProviderIds, normalizeBaseUrl } from '../../src/config/index.ts'
-import { ConfigError } from '../../src/errors.ts'
+import { buildCatalog, normalizeBaseUrl } from '../../src/config/catalog.ts'
+import { builtinProviderIds } from '../../src/config/builtin-providers.ts'
+import { ConfigError } from '../../src/core/errors.ts'
 
 t.test('without config the catalog holds every built-in provider with defaults applied', async (t) => {
   const cat = buildCatalog(undefined, {})

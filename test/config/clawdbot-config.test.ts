@@ -4,8 +4,8 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig } from '../../src/config/index.ts'
-import { ConfigError } from '../../src/errors.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { ConfigError } from '../../src/core/errors.ts'
 import { clawdbotConfig } from '../helpers/clawdbot-home.ts'
 
 function writeConfig (dir: string, name: string, config: unknown): string {

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { substituteEnv, MissingEnvVarError, envReferenceName } from '../../src/config/index.ts'
-import { ConfigError } from '../../src/errors.ts'
+import { substituteEnv, envReferenceName } from '../../src/config/env-substitute.ts'
+import { ConfigError, MissingEnvVarError } from '../../src/core/errors.ts'
 
 t.test('a ${VAR} in any string is replaced from the environment', async (t) => {
   const out = substituteEnv({ a: 'x-${FOO}-y', list: ['${FOO}', 3, true, null] }, { FOO: 'bar' })

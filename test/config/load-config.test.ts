@@ -1,7 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
-import { EXAMPLE_CONFIG_PATH, loadConfig } from '../../src/config/index.ts'
-import { ConfigError } from '../../src/errors.ts'
+import { EXAMPLE_CONFIG_PATH, loadConfig } from '../../src/config/load.ts'
+import { ConfigError } from '../../src/core/errors.ts'
 
 t.test('the packaged example loads with an empty environment and resolves gpt to openai/gpt-5.2', async (t) => {
   const home = t.testdir({})

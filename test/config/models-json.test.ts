@@ -1,7 +1,8 @@
 import t from 'tap'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig, writeModelsJson } from '../../src/config/index.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { writeModelsJson } from '../../src/config/models-json.ts'
 
 const SECRET = 'sk-config-secret-value-1a2b'
 

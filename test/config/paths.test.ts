@@ -1,7 +1,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { agentDir, authProfilesPath, findConfigPath, resolveHome } from '../../src/config/index.ts'
+import { agentDir, authProfilesPath, findConfigPath, resolveHome } from '../../src/config/paths.ts'
 
 t.test('home is ROTOR_HOME, else ~/.rotor', async (t) => {
   t.equal(resolveHome({ ROTOR_HOME: '/srv/rotor' }), '/srv/rotor')

@@ -1,7 +1,9 @@
 import t from 'tap'
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createConfigReloader, loadConfig, type LoadedConfig } from '../../src/config/index.ts'
+import { createConfigReloader } from '../../src/config/watch.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import type { LoadedConfig } from '../../src/config/types.ts'
 import { within } from '../helpers/wait.ts'
 
 t.test('reload keeps the old config when the new file is invalid and picks up a valid change', async (t) => {

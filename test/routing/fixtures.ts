@@ -1,6 +1,7 @@
 // Small catalog / agent / profile builders for the routing tests (not a test file itself).
 import type { Profile, ProfileSource } from '../../src/auth/types.ts'
-import type { AgentSettings, Catalog, CooldownPolicy, ModelDef, ProviderDef } from '../../src/config/types.ts'
+import type { AgentSettings, Catalog, ModelDef, ProviderDef } from '../../src/config/types.ts'
+import type { CooldownPolicy } from '../../src/core/types.ts'
 
 export const NOW = 1_767_225_600_000 // 2026-01-01T00:00:00Z
 export const MIN = 60_000

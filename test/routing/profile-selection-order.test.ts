@@ -1,6 +1,6 @@
 import t from 'tap'
-import type { UsageStats } from '../../src/auth/types.ts'
-import { baseOrder, preferSession, rotate } from '../../src/routing/index.ts'
+import type { UsageStats } from '../../src/core/types.ts'
+import { baseOrder, preferSession, rotate } from '../../src/routing/profile-order.ts'
 import { profile } from './fixtures.ts'
 
 const ids = (ps: ReadonlyArray<{ id: string }>): string[] => ps.map(p => p.id)

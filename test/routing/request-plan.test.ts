@@ -1,6 +1,7 @@
 import t from 'tap'
-import { InvalidRequestError, ModelNotFoundError } from '../../src/errors.ts'
-import { buildPlan, parseRef, splitPin } from '../../src/routing/index.ts'
+import { InvalidRequestError, ModelNotFoundError } from '../../src/core/errors.ts'
+import { buildPlan } from '../../src/routing/plan.ts'
+import { parseRef, splitPin } from '../../src/routing/model-ref.ts'
 import { CATALOG, agent } from './fixtures.ts'
 
 const NOT_FOUND = new ModelNotFoundError('x').code

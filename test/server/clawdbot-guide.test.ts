@@ -63,7 +63,7 @@ t.test('the guide\'s deepseek/deepseek-r1, openai/gpt-4o and anthropic/claude-3-
   anthropic.reply({ kind: 'json', body: messageBody({ content: [{ type: 'text', text: 'ok' }], model: 'claude-3-7-sonnet' }) })
   const res = await ask(gw, 'anthropic/claude-3-7-sonnet')
   t.equal(res.status, 200)
-  t.equal((anthropic.requests.at(-1)?.body as { model?: string }).model, 'claude-3-7-sonnet')
+  t.equal((anthropic.requests.at(-1)?.body as { model?: string } | undefined)?.model, 'claude-3-7-sonnet')
   t.strictSame(anthropic.violations, [])
 })
 

@@ -3,7 +3,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { jsonShape, MAX_JSON_DEPTH, parseJsonBody } from '../../src/server/json-body.ts'
-import { InvalidRequestError } from '../../src/errors.ts'
+import { InvalidRequestError } from '../../src/core/errors.ts'
 
 const nest = (n: number): string => '['.repeat(n) + ']'.repeat(n)
 // Strings past 32 bytes are skipped with indexOf, shorter ones byte by byte: both paths must agree.

@@ -1,7 +1,7 @@
 // gateway.requestBodyTimeoutMs: a client that stops sending its request gets a 408
 // request_timeout and the connection closes, instead of holding it forever.
 import t from 'tap'
-import { loadConfig } from '../../src/config/index.ts'
+import { loadConfig } from '../../src/config/load.ts'
 import { startTestGateway, fakeProviderConfig } from '../helpers/gateway.ts'
 import { assertOpenAIError } from '../helpers/openai-error.ts'
 import { rawExchange } from '../helpers/raw-http.ts'

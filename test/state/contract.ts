@@ -3,10 +3,9 @@
 // passes only if it computes exactly what they compute — for redis, that the Lua scripts
 // match the TypeScript math.
 import type { Test } from 'tap'
-import type { UsageStats } from '../../src/auth/types.ts'
-import type { CooldownPolicy } from '../../src/config/types.ts'
-import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../../src/routing/cooldown-policy.ts'
-import type { FailureInput, StateStore } from '../../src/state/types.ts'
+import type { UsageStats, FailureInput, CooldownPolicy } from '../../src/core/types.ts'
+import { applyFailure, applySuccess, claimProbe, clearCooldown } from '../../src/core/cooldown-policy.ts'
+import type { StateStore } from '../../src/state/types.ts'
 
 import { testClock, type TestClock } from '../helpers/clock.ts'
 

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { openCredentialsFile, writeJsonAtomic, type CredentialsFile } from '../../src/auth/credentials-file.ts'
 import type { AuthProfilesFile } from '../../src/auth/types.ts'
-import type { CooldownPolicy } from '../../src/config/types.ts'
 import { createMemoryStore, type MemoryStoreOptions } from '../../src/state/memory-store.ts'
-import type { FailureInput } from '../../src/state/types.ts'
+import type { FailureInput, CooldownPolicy } from '../../src/core/types.ts'
 
 const NOW = 1_800_000_000_000
 const policy: CooldownPolicy = {

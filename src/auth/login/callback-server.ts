@@ -3,7 +3,7 @@
 // whose `state` matches, and then resolves with the code.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { LoginError } from './types.ts'
+import { LoginError } from '../../core/errors.ts'
 
 export interface CallbackServer {
   /** The redirect URI to put in the authorize URL (a port of 0 is replaced by the real one). */

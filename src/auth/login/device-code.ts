@@ -1,11 +1,12 @@
-// Device-authorization logins (RFC 8628): Qwen Portal (with PKCE, providers.md §7) and GitHub
-// for Copilot (providers.md §11). The user opens a URL and enters a code; rotor polls the
+// Device-authorization logins (RFC 8628): Qwen Portal (with PKCE, docs/providers.md) and GitHub
+// for Copilot (docs/providers.md). The user opens a URL and enters a code; rotor polls the
 // token endpoint at the interval the server asks for. Endpoints can be overridden.
 import { errorReason } from '../oauth/token-endpoints.ts'
 import type { OAuthCredential, TokenCredential } from '../types.ts'
 import { accessToken, expectJson, expiresAt, oauthTokens, request, str } from './http.ts'
 import { createPkce } from './pkce.ts'
-import { LoginError, type FlowDeps, type LoginResult } from './types.ts'
+import { type FlowDeps, type LoginResult } from './types.ts'
+import { LoginError } from '../../core/errors.ts'
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 

@@ -3,13 +3,14 @@
 // the redirect URL pasted), `access_type=offline` + `prompt=consent` so Google issues a refresh
 // token; then the account's email (userinfo, for the profile id `google-antigravity:<email>`)
 // and its Cloud Code Assist project (loadCodeAssist / onboardUser), stored as `projectId`.
-// Endpoints default to providers.md §10; every one can be overridden (tests use loopback fakes).
-import { ANTIGRAVITY_BASE_URL, ANTIGRAVITY_PROVIDER, CLOUD_CODE_PROD_URL, discoverProject, ProjectDiscoveryError } from '../oauth/google-project.ts'
+// Endpoints default to the ones in docs/providers.md; every one can be overridden (tests use loopback fakes).
+import { ANTIGRAVITY_BASE_URL, ANTIGRAVITY_PROVIDER, CLOUD_CODE_PROD_URL, discoverProject } from '../oauth/google-project.ts'
 import { TOKEN_ENDPOINTS } from '../oauth/token-endpoints.ts'
 import type { OAuthCredential } from '../types.ts'
 import { accessToken, expectJson, expiresAt, oauthTokens, request, str } from './http.ts'
 import { loopbackLogin, type LoopbackLogin } from './pkce.ts'
-import { LoginError, type FlowDeps, type LoginResult } from './types.ts'
+import { type FlowDeps, type LoginResult } from './types.ts'
+import { LoginError, ProjectDiscoveryError } from '../../core/errors.ts'
 
 export interface GoogleEndpoints {
   readonly authorizeUrl: string

@@ -2,8 +2,9 @@
 // that name the endpoint's OAuth error and never echo a token.
 import { errorReason, transportReason, type FetchLike } from '../oauth/token-endpoints.ts'
 import type { OAuthCredential } from '../types.ts'
-import { LoginError, type FlowDeps } from './types.ts'
-import { isRecord } from '../../util/json.ts'
+import { type FlowDeps } from './types.ts'
+import { isRecord } from '../../core/json.ts'
+import { LoginError } from '../../core/errors.ts'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 

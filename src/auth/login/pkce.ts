@@ -1,14 +1,15 @@
 // Authorization-code + PKCE logins (RFC 7636): Anthropic (claude.ai, code pasted back as
 // `code#state`), OpenAI Codex (loopback callback on localhost:1455, or the redirect URL pasted)
 // and Chutes ("Sign in with Chutes", loopback callback on 127.0.0.1:1456). Endpoints default to
-// providers.md §2/§3/§12 and every one can be overridden (tests point them at loopback fakes).
+// the ones in docs/providers.md and every one can be overridden (tests point them at loopback fakes).
 import { createHash, randomBytes } from 'node:crypto'
 import type { OAuthCredential } from '../types.ts'
 import { codexAccountId, decodeJwtPayload, jwtExpiryMs } from '../oauth/jwt.ts'
 import { startCallbackServer, type CallbackServer } from './callback-server.ts'
 import { accessToken, expectJson, expiresAt, oauthTokens, request, str } from './http.ts'
-import { LoginError, type FlowDeps, type LoginIO, type LoginResult } from './types.ts'
-import { isRecord } from '../../util/json.ts'
+import { type FlowDeps, type LoginIO, type LoginResult } from './types.ts'
+import { isRecord } from '../../core/json.ts'
+import { LoginError } from '../../core/errors.ts'
 
 export interface Pkce { readonly verifier: string, readonly challenge: string }
 

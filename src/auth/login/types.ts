@@ -33,11 +33,3 @@ export interface FlowDeps {
   /** Per-request timeout for the provider's endpoints; default 30 s. */
   readonly timeoutMs?: number
 }
-
-/** A login that did not produce a credential; the message is safe to print (never a token). */
-export class LoginError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'LoginError'
-  }
-}

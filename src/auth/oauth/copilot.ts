@@ -1,4 +1,4 @@
-// GitHub Copilot (providers.md §11): the GitHub token found in the Copilot/gh CLIs' files, and
+// GitHub Copilot (docs/providers.md): the GitHub token found in the Copilot/gh CLIs' files, and
 // its exchange for the short-lived Copilot session token (+ the API base URL to use).
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import YAML from 'yaml'
 import { errorReason, transportReason, withoutSent, type FetchLike, REFRESH_TIMEOUT_MS } from './token-endpoints.ts'
 import { homeOf, type Env } from './external-cli.ts'
-import { RefreshError, type StoredToken } from './types.ts'
-import { COPILOT_EDITOR_HEADERS } from '../../providers/github-copilot.ts'
-import { isRecord } from '../../util/json.ts'
+import { type StoredToken } from './types.ts'
+import { isRecord } from '../../core/json.ts'
+import { RefreshError } from '../../core/errors.ts'
 
 export const COPILOT_PROVIDER = 'github-copilot'
 export const COPILOT_DISCOVERED_PROFILE = 'github-copilot:github'
@@ -16,7 +16,12 @@ export const COPILOT_TOKEN_URL = 'https://api.github.com/copilot_internal/v2/tok
 /** Env vars that already give `github-copilot:env` (builtin-providers.ts). */
 export const COPILOT_ENV_VARS: readonly string[] = ['COPILOT_GITHUB_TOKEN', 'GH_TOKEN']
 
-export { COPILOT_EDITOR_HEADERS }
+/** Editor identity the token exchange and the API both check (one copy: providers/github-copilot.ts sends it too). */
+export const COPILOT_EDITOR_HEADERS: Readonly<Record<string, string>> = {
+  'editor-version': 'vscode/1.107.0',
+  'editor-plugin-version': 'copilot-chat/0.35.0',
+  'user-agent': 'GitHubCopilotChat/0.35.0',
+}
 
 const str = (v: unknown): string | undefined => typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined
 

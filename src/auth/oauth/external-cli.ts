@@ -1,4 +1,4 @@
-// Credentials of other CLIs on this machine (DESIGN §4, clawdbot-semantics.md §1): Claude Code's
+// Credentials of other CLIs on this machine (docs/configuration.md): Claude Code's
 // ~/.claude/.credentials.json → anthropic:claude-cli, Codex's $CODEX_HOME/auth.json →
 // openai-codex:codex-cli. Tokens rotor refreshes are written back in the CLI's own format, so
 // both keep working with one rotating refresh token. HOME comes from the gateway's env.
@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { writeJsonAtomic } from '../credentials-file.ts'
 import { codexAccountId, jwtExpiryMs } from './jwt.ts'
 import type { StoredToken } from './types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
 

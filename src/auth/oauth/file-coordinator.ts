@@ -1,11 +1,12 @@
-// Host-local refresh coordination (shared-state.md §2, single-host variant): a proper-lockfile
+// Host-local refresh coordination (docs/operations.md, single-host variant): a proper-lockfile
 // lock per credential, then the credentials file's own lock (the one Clawdbot refreshes under),
 // a fresh re-read under both, and the token endpoint only when the stored token is still not
 // usable. Processes sharing one credentials file — rotor's or Clawdbot's — refresh once.
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { lock } from 'proper-lockfile'
-import { RefreshError, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken } from './types.ts'
+import { type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken } from './types.ts'
+import { RefreshError } from '../../core/errors.ts'
 
 export interface FileCoordinatorOptions {
   /** A lock older than this is taken over; well above the 20 s HTTP timeout. Default 60 s. */

@@ -4,8 +4,9 @@
 // stores the project on the oauth credential as `projectId`, where the adapter reads it.
 import type { FetchLike } from './token-endpoints.ts'
 import { transportReason } from './token-endpoints.ts'
-import { safeMessage } from '../../routing/classify.ts'
-import { isRecord } from '../../util/json.ts'
+import { safeMessage } from '../../core/classify.ts'
+import { isRecord } from '../../core/json.ts'
+import { ProjectDiscoveryError } from '../../core/errors.ts'
 
 export const ANTIGRAVITY_PROVIDER = 'google-antigravity'
 /** Antigravity's own endpoint; the production host serves Gemini CLI and answers Antigravity too. */
@@ -32,13 +33,6 @@ export const CLOUD_CODE_HEADERS: Readonly<Record<string, string>> = {
 }
 
 /** Project discovery failed; the message is safe to print (never a token). */
-export class ProjectDiscoveryError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'ProjectDiscoveryError'
-  }
-}
-
 export interface DiscoverProjectInput {
   readonly accessToken: string
   /** Cloud Code Assist bases tried in order for loadCodeAssist (the first that answers is used). */

@@ -1,4 +1,4 @@
-// Implicit credentials (DESIGN §4): the CLIs' tokens copied into an agent's auth-profiles.json
+// Implicit credentials (docs/configuration.md): the CLIs' tokens copied into an agent's auth-profiles.json
 // as anthropic:claude-cli, openai-codex:codex-cli and github-copilot:github.
 import type { Catalog } from '../../config/types.ts'
 import type { CredentialsFile } from '../credentials-file.ts'

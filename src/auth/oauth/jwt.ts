@@ -1,5 +1,5 @@
 // Reading (never verifying) JWT claims rotor needs: Codex's account id and token expiry.
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 /** The payload of a JWT as an object, or undefined when `token` is not a decodable JWT. */
 export function decodeJwtPayload (token: string): Record<string, unknown> | undefined {

@@ -1,4 +1,4 @@
-// Exactly-once refresh across replicas (shared-state.md §2): a SET NX PX lock per credential,
+// Exactly-once refresh across replicas (docs/operations.md): a SET NX PX lock per credential,
 // a re-read after acquiring it, a gen-fenced CAS commit, compare-and-delete release; waiters
 // poll the record with backoff until a usable generation appears. Key layout (one hash tag per
 // credential, so each script is single-slot in Redis Cluster):
@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis, type Result } from 'ioredis'
 import { refreshUnderLock, underStoreLock } from './file-coordinator.ts'
-import { preferUsable, RefreshError, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './types.ts'
+import { preferUsable, type OAuthLog, type RefreshCoordinator, type RefreshTask, type StoredToken, type TokenSlot } from './types.ts'
+import { RefreshError } from '../../core/errors.ts'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {

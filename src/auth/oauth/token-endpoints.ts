@@ -1,11 +1,12 @@
-// Refresh-token grants per provider, as one table (providers.md §2, §3, §7, §10, §12). The
+// Refresh-token grants per provider, as one table (docs/providers.md). The
 // catalog's `models.providers.<id>.oauth.{tokenUrl,clientId}` override the defaults here; an
 // unknown provider with a configured tokenUrl gets a plain RFC 6749 form grant.
-import { safeMessage } from '../../routing/classify.ts'
+import { safeMessage } from '../../core/classify.ts'
 import { createSecretRegistry } from '../secret-registry.ts'
 import { codexAccountId, jwtExpiryMs } from './jwt.ts'
-import { RefreshError, type StoredToken } from './types.ts'
-import { isRecord } from '../../util/json.ts'
+import { type StoredToken } from './types.ts'
+import { isRecord } from '../../core/json.ts'
+import { RefreshError } from '../../core/errors.ts'
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 
@@ -129,7 +130,7 @@ export function withoutSent (err: unknown, sent: ReadonlyArray<string | undefine
   if (!(err instanceof RefreshError)) return err
   const secrets = createSecretRegistry()
   secrets.add(...sent)
-  return new RefreshError(secrets.scrub(err.reason), err.code)
+  return new RefreshError(secrets.scrub(err.reason), err.oauthError)
 }
 
 /** One refresh-token grant. Resolves to the next token; throws RefreshError (never with a token in it). */

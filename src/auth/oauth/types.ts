@@ -1,5 +1,5 @@
 // Vocabulary of OAuth refresh: a token record, one refresh job, and the coordinators that make
-// sure a credential is refreshed by one process at a time (shared-state.md §2).
+// sure a credential is refreshed by one process at a time (docs/operations.md).
 
 /** One generation of a credential as coordinators move it around. */
 export interface StoredToken {
@@ -12,21 +12,6 @@ export interface StoredToken {
    * email, baseUrl …). Never logged.
    */
   readonly fields: Readonly<Record<string, unknown>>
-}
-
-/**
- * A refresh that did not produce a token. `reason` is safe to show (status, error code and
- * description of the endpoint; never a token). `code` is the endpoint's OAuth error code.
- */
-export class RefreshError extends Error {
-  readonly reason: string
-  readonly code: string | undefined
-  constructor (reason: string, code?: string) {
-    super(reason)
-    this.name = 'RefreshError'
-    this.reason = reason
-    this.code = code
-  }
 }
 
 /** Which record of a credential: its OAuth tokens, or a Copilot session token derived from it. */

@@ -4,11 +4,12 @@ import type { Profile } from '../../auth/types.ts'
 import type { LoadedConfig } from '../../config/types.ts'
 import { baseOrder } from '../../routing/profile-order.ts'
 import { profileProvider } from '../../routing/model-ref.ts'
-import { agentOf, CliError, credentialsFile, credentialsPath, openStateStore, quietConfig, requireConfig, UsageError, type CliContext } from '../context.ts'
+import { agentOf, credentialsFile, credentialsPath, openStateStore, quietConfig, requireConfig, type CliContext } from '../context.ts'
 import { admin, gatewayTarget, isRunning, notifyReload } from '../gateway-client.ts'
 import { printJson } from '../output.ts'
 import { agentProfiles } from '../profile-state.ts'
 import { providerOption, type ProviderOptions } from './auth.ts'
+import { CliError, UsageError } from '../../core/errors.ts'
 
 function profilesOf (ctx: CliContext, config: LoadedConfig | undefined, agent: string): Profile[] {
   const file = credentialsFile(ctx, agent).read()

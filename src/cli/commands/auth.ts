@@ -1,12 +1,13 @@
 // `rotor models auth paste-token|add|list|remove` (login: src/cli/login-command.ts): the agent's credentials file.
-import { maskSecret } from '../../auth/mask.ts'
+import { maskSecret } from '../../core/mask.ts'
 import type { Credential, Profile } from '../../auth/types.ts'
-import { parseDurationMs } from '../../routing/classify.ts'
-import { agentOf, CliError, credentialsFile, credentialsPath, quietConfig, tryConfig, UsageError, type CliContext, type CommonOptions } from '../context.ts'
+import { parseDurationMs } from '../../core/classify.ts'
+import { agentOf, credentialsFile, credentialsPath, quietConfig, tryConfig, type CliContext, type CommonOptions } from '../context.ts'
 import { checkSecret, putProfile, setupTokenCredential } from '../credentials.ts'
 import { notifyReload } from '../gateway-client.ts'
 import { expiryText, printJson, table } from '../output.ts'
 import { agentProfiles } from '../profile-state.ts'
+import { CliError, UsageError } from '../../core/errors.ts'
 
 export interface ProviderOptions extends CommonOptions {
   readonly provider?: string

@@ -3,13 +3,16 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { emptyAuthProfiles, openCredentialsFile } from '../../auth/credentials-file.ts'
 import type { AuthProfilesFile } from '../../auth/types.ts'
-import { authProfilesPath, EXAMPLE_CONFIG_PATH, findConfigPath, loadConfig } from '../../config/index.ts'
+import { authProfilesPath, findConfigPath } from '../../config/paths.ts'
+import { EXAMPLE_CONFIG_PATH, loadConfig } from '../../config/load.ts'
 import type { LoadedConfig, ProviderDef } from '../../config/types.ts'
 import { buildPlan } from '../../routing/plan.ts'
-import { EXIT_OK, EXIT_PROBLEM, urlWithoutPassword, type CliContext, type CommonOptions } from '../context.ts'
+import type { CliContext, CommonOptions } from '../context.ts'
+import { redactUrl } from '../../core/mask.ts'
 import { readRawConfig } from '../config-file.ts'
 import { printJson, relativeTime } from '../output.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
+import { EXIT_OK, EXIT_PROBLEM } from '../../core/errors.ts'
 
 export interface Problem { readonly check: string, readonly message: string, readonly fix: string }
 
@@ -162,7 +165,7 @@ export async function collectProblems (ctx: CliContext): Promise<Problem[]> {
   }
 
   if (config?.state.store === 'redis') {
-    const safe = urlWithoutPassword(config.state.redisUrl)
+    const safe = redactUrl(config.state.redisUrl)
     const failure = await pingRedis(config.state.redisUrl)
     if (failure !== undefined) {
       problems.push({ check: 'state', message: `State store unreachable: Redis at ${safe} does not answer (${failure})`, fix: `start Redis at ${safe} or set state.store to memory` })

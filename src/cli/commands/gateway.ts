@@ -1,7 +1,8 @@
 // `rotor gateway status|reload|restart`: a gateway running on this host, through its admin API.
-import { EXIT_OK, EXIT_PROBLEM, quietConfig, tryConfig, type CliContext, type CommonOptions } from '../context.ts'
+import { quietConfig, tryConfig, type CliContext, type CommonOptions } from '../context.ts'
 import { admin, gatewayTarget, isRunning, readiness } from '../gateway-client.ts'
 import { printJson } from '../output.ts'
+import { EXIT_OK, EXIT_PROBLEM } from '../../core/errors.ts'
 
 export async function gatewayStatus (ctx: CliContext, o: CommonOptions): Promise<number> {
   const target = gatewayTarget(ctx, tryConfig(ctx))

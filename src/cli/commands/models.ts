@@ -1,12 +1,13 @@
 // `rotor models list|status|set|fallbacks`.
 import type { AgentSettings, LoadedConfig } from '../../config/types.ts'
 import { buildPlan } from '../../routing/plan.ts'
-import { agentOf, CliError, credentialsFile, credentialsPath, openStateStore, requireConfig, type CliContext, type CommonOptions } from '../context.ts'
+import { agentOf, credentialsFile, credentialsPath, openStateStore, requireConfig, type CliContext, type CommonOptions } from '../context.ts'
 import { addAlias, readSelection, updateRawConfig, writeSelection } from '../config-file.ts'
 import { notifyReload } from '../gateway-client.ts'
 import { expiryText, printJson, relativeTime, table } from '../output.ts'
 import { agentProfiles, canServe, profileState, stateText, type ProfileState } from '../profile-state.ts'
 import { builtinAlias } from './onboard.ts'
+import { CliError } from '../../core/errors.ts'
 
 export function agentSettings (config: LoadedConfig, agent: string): AgentSettings {
   const s = config.agents.get(agent) ?? config.agents.get('default')

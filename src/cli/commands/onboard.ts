@@ -1,13 +1,14 @@
 // `rotor onboard`: store a provider credential as `<provider>:default` (or import Codex),
 // then make sure the agent has a model of that provider: primary when none is set, else a
 // fallback. Tells a running gateway to reload.
-import { DEFAULT_MODEL_ALIASES } from '../../config/index.ts'
+import { DEFAULT_MODEL_ALIASES } from '../../config/load.ts'
 import type { LoadedConfig } from '../../config/types.ts'
 import type { Credential } from '../../auth/types.ts'
-import { agentOf, quietConfig, tryConfig, UsageError, credentialsPath, type CliContext, type CommonOptions } from '../context.ts'
+import { agentOf, quietConfig, tryConfig, credentialsPath, type CliContext, type CommonOptions } from '../context.ts'
 import { addAlias, readSelection, updateRawConfig, writeSelection } from '../config-file.ts'
 import { checkSecret, codexCredential, putProfile, setupTokenCredential } from '../credentials.ts'
 import { notifyReload } from '../gateway-client.ts'
+import { UsageError } from '../../core/errors.ts'
 
 export interface OnboardOptions extends CommonOptions {
   readonly anthropicApiKey?: string

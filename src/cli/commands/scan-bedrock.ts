@@ -5,10 +5,10 @@ import { createAwsCredentialCache } from '../../auth/aws-credentials.ts'
 import { DEFAULT_BEDROCK_REGION } from '../../config/builtin-providers.ts'
 import type { LoadedConfig, ProviderDef } from '../../config/types.ts'
 import { resolveSecret } from '../../auth/profiles.ts'
-import { ControlPlaneError, listBedrockModels, type ControlPlaneAuth } from '../../providers/bedrock/control-plane.ts'
-import { CliError, credentialsFile, type CliContext } from '../context.ts'
+import { listBedrockModels, type ControlPlaneAuth } from '../../providers/bedrock/control-plane.ts'
+import { credentialsFile, type CliContext } from '../context.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
-import type { ScannedModel } from './scan.ts'
+import { ControlPlaneError, CliError } from '../../core/errors.ts'
 
 async function authFor (ctx: CliContext, config: LoadedConfig, provider: ProviderDef, agent: string): Promise<ControlPlaneAuth> {
   const now = ctx.now()
@@ -26,7 +26,8 @@ async function authFor (ctx: CliContext, config: LoadedConfig, provider: Provide
   return { kind: 'bearer', token: secret.secret }
 }
 
-export async function scanBedrock (ctx: CliContext, config: LoadedConfig, provider: ProviderDef, agent: string): Promise<ScannedModel[]> {
+/** One row per model, in scan.ts's ScannedModel shape (inferred here: scan.ts imports this file). */
+export async function scanBedrock (ctx: CliContext, config: LoadedConfig, provider: ProviderDef, agent: string) {
   const auth = await authFor(ctx, config, provider, agent)
   try {
     const listed = await listBedrockModels({ baseUrl: provider.baseUrl, region: provider.region ?? DEFAULT_BEDROCK_REGION, auth, headers: provider.headers })

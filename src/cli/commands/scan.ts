@@ -3,13 +3,14 @@
 import type { ModelDefinitionConfig } from '../../config/schema.ts'
 import type { LoadedConfig, ProviderDef } from '../../config/types.ts'
 import { resolveSecret } from '../../auth/profiles.ts'
-import { agentOf, CliError, credentialsFile, requireConfig, UsageError, type CliContext, type CommonOptions } from '../context.ts'
+import { agentOf, credentialsFile, requireConfig, type CliContext, type CommonOptions } from '../context.ts'
 import { child, updateRawConfig } from '../config-file.ts'
 import { notifyReload } from '../gateway-client.ts'
 import { printJson, table } from '../output.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { scanBedrock } from './scan-bedrock.ts'
+import { CliError, UsageError } from '../../core/errors.ts'
 
 export interface ScanOptions extends CommonOptions {
   readonly provider?: string

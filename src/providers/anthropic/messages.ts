@@ -2,15 +2,13 @@
 // Consecutive messages of one role are merged (tool results and the user text after them
 // share one user turn, as Anthropic requires), empty text is dropped, and tool_result
 // blocks are moved to the front of their user turn.
-import { isRecord } from '../../util/json.ts'
-import { InvalidInput, mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
+import { RequestTranslationError } from '../../core/errors.ts'
+import { isRecord } from '../../core/json.ts'
+import { mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, toTurns, type ToolCallInput, type Turn } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>
 
-export interface AnthropicMessage {
-  role: 'user' | 'assistant'
-  content: Block[]
-}
+export type AnthropicMessage = Turn<Block>
 
 export interface TranslatedMessages {
   readonly system: Block[]
@@ -21,32 +19,9 @@ const IMAGE_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'im
 const DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*);base64,/i
 
 export function toAnthropicMessages (input: unknown): TranslatedMessages {
-  const system: Block[] = []
-  const messages: AnthropicMessage[] = []
-  const push = (role: 'user' | 'assistant', blocks: Block[]): void => {
-    if (blocks.length === 0) return
-    const last = messages[messages.length - 1]
-    if (last !== undefined && last.role === role) last.content.push(...blocks)
-    else messages.push({ role, content: blocks })
-  }
-
-  walkMessages(input, 'is not supported by Anthropic models', {
-    system: (m, where) => { system.push(...textBlocks(m.content, where)) },
-    user: (m, where) => { push('user', userBlocks(m.content, where)) },
-    assistant: (m, where) => { push('assistant', assistantBlocks(m, where)) },
-    tool: (m, where) => { push('user', [toolResult(m, where)]) },
+  return toTurns(input, 'is not supported by Anthropic models', {
+    system: textBlocks, user: userBlocks, assistant: assistantBlocks, toolResult, isToolResult: (b) => b.type === 'tool_result',
   })
-  if (messages.length === 0) throw new InvalidInput('messages must contain at least one user or assistant message')
-  for (const m of messages) {
-    if (m.role === 'user' && m.content.length > 1) m.content = toolResultsFirst(m.content)
-  }
-  return { system, messages }
-}
-
-function toolResultsFirst (blocks: Block[]): Block[] {
-  const results = blocks.filter((b) => b.type === 'tool_result')
-  if (results.length === 0 || results.length === blocks.length) return blocks
-  return [...results, ...blocks.filter((b) => b.type !== 'tool_result')]
 }
 
 function textBlock (text: string, part?: Record<string, unknown>): Block {
@@ -58,11 +33,11 @@ function textBlock (text: string, part?: Record<string, unknown>): Block {
 /** System/developer content: a string or text parts only. */
 function textBlocks (content: unknown, where: string): Block[] {
   if (typeof content === 'string') return content === '' ? [] : [textBlock(content)]
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of text parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of text parts`)
   const out: Block[] = []
   content.forEach((part: unknown, j) => {
     if (!isRecord(part) || part.type !== 'text' || typeof part.text !== 'string') {
-      throw new InvalidInput(`${where}.content[${j}]: only text parts are allowed here`)
+      throw new RequestTranslationError(`${where}.content[${j}]: only text parts are allowed here`)
     }
     if (part.text !== '') out.push(textBlock(part.text, part))
   })
@@ -73,18 +48,18 @@ function textBlocks (content: unknown, where: string): Block[] {
 function userBlocks (content: unknown, where: string): Block[] {
   if (typeof content === 'string') return content === '' ? [] : [textBlock(content)]
   if (content === undefined || content === null) return []
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of content parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of content parts`)
   const out: Block[] = []
   content.forEach((part: unknown, j) => {
     const at = `${where}.content[${j}]`
-    if (!isRecord(part)) throw new InvalidInput(`${at} must be an object`)
+    if (!isRecord(part)) throw new RequestTranslationError(`${at} must be an object`)
     if (part.type === 'text') {
-      if (typeof part.text !== 'string') throw new InvalidInput(`${at}.text must be a string`)
+      if (typeof part.text !== 'string') throw new RequestTranslationError(`${at}.text must be a string`)
       if (part.text !== '') out.push(textBlock(part.text, part))
     } else if (part.type === 'image_url') {
       out.push(imageBlock(part, at))
     } else {
-      throw new InvalidInput(`${at}: content part type "${String(part.type)}" is not supported by Anthropic models (text and image_url only)`)
+      throw new RequestTranslationError(`${at}: content part type "${String(part.type)}" is not supported by Anthropic models (text and image_url only)`)
     }
   })
   return out
@@ -93,20 +68,20 @@ function userBlocks (content: unknown, where: string): Block[] {
 function imageBlock (part: Record<string, unknown>, at: string): Block {
   const ref = part.image_url
   const url = typeof ref === 'string' ? ref : isRecord(ref) && typeof ref.url === 'string' ? ref.url : undefined
-  if (url === undefined) throw new InvalidInput(`${at}.image_url.url is required`)
+  if (url === undefined) throw new RequestTranslationError(`${at}.image_url.url is required`)
   let block: Block
   const data = DATA_URL.exec(url)
   if (data !== null) {
     let mediaType = data[1].toLowerCase()
     if (mediaType === 'image/jpg') mediaType = 'image/jpeg'
     if (!IMAGE_TYPES.has(mediaType)) {
-      throw new InvalidInput(`${at}: image type ${mediaType} is not supported by Anthropic models (jpeg, png, gif, webp)`)
+      throw new RequestTranslationError(`${at}: image type ${mediaType} is not supported by Anthropic models (jpeg, png, gif, webp)`)
     }
     block = { type: 'image', source: { type: 'base64', media_type: mediaType, data: url.slice(data[0].length) } }
   } else if (/^https?:\/\//i.test(url)) {
     block = { type: 'image', source: { type: 'url', url } }
   } else {
-    throw new InvalidInput(`${at}: image_url must be a base64 data: URL or an http(s) URL`)
+    throw new RequestTranslationError(`${at}: image_url must be a base64 data: URL or an http(s) URL`)
   }
   if (isRecord(part.cache_control)) block.cache_control = part.cache_control
   return block
@@ -129,11 +104,11 @@ function assistantBlocks (m: Record<string, unknown>, where: string): Block[] {
       } else if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') {
         if (part.refusal !== '') out.push(textBlock(part.refusal))
       } else {
-        throw new InvalidInput(`${at}: assistant content parts must be text or refusal`)
+        throw new RequestTranslationError(`${at}: assistant content parts must be text or refusal`)
       }
     })
   } else if (content !== undefined && content !== null) {
-    throw new InvalidInput(`${where}.content must be a string, an array of text parts, or null`)
+    throw new RequestTranslationError(`${where}.content must be a string, an array of text parts, or null`)
   }
   out.push(...mapToolCalls(m, where, toolUse))
   return out

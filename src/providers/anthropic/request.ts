@@ -23,10 +23,11 @@
 // unset); when both temperature and top_p are given, top_p is dropped (Claude 4.5 models accept
 // only one of them); reasoning_effort is dropped on a model without `reasoning` and when
 // tool_choice forces a tool (Anthropic refuses thinking with forced tool use).
+import { RequestTranslationError } from '../../core/errors.ts'
 import type { ModelDef } from '../../config/types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import {
-  functionTools, InvalidInput, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
+  functionTools, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
   rejectNonText, stopSequences, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,
 } from '../chat-input.ts'
 import { toAnthropicMessages, type AnthropicMessage, type Block } from './messages.ts'
@@ -125,11 +126,11 @@ function rejectUnsupported (body: Readonly<Record<string, unknown>>): void {
   const rf = body.response_format
   if (rf !== undefined && rf !== null && !(isRecord(rf) && rf.type === 'text')) {
     const type = isRecord(rf) && typeof rf.type === 'string' ? rf.type : 'this'
-    throw new InvalidInput(`response_format ${type} ${REJECT_MESSAGE}; ask for JSON in the prompt or use a tool`)
+    throw new RequestTranslationError(`response_format ${type} ${REJECT_MESSAGE}; ask for JSON in the prompt or use a tool`)
   }
   rejectNonText(body, REJECT_MESSAGE)
   if (body.web_search_options !== undefined && body.web_search_options !== null) {
-    throw new InvalidInput(`web_search_options ${REJECT_MESSAGE}`)
+    throw new RequestTranslationError(`web_search_options ${REJECT_MESSAGE}`)
   }
   rejectLegacyFunctions(body, REJECT_MESSAGE)
 }
@@ -145,7 +146,7 @@ export function thinkingFor (body: Readonly<Record<string, unknown>>, model: Mod
   const effort = body.reasoning_effort
   if (effort === undefined || effort === null) return undefined
   if (typeof effort !== 'string' || (effort !== 'none' && THINKING_BUDGET[effort] === undefined)) {
-    throw new InvalidInput(`reasoning_effort must be one of none, ${Object.keys(THINKING_BUDGET).join(', ')}`)
+    throw new RequestTranslationError(`reasoning_effort must be one of none, ${Object.keys(THINKING_BUDGET).join(', ')}`)
   }
   if (effort === 'none' || !model.reasoning || forcedTool) return undefined
   const budget = Math.min(THINKING_BUDGET[effort], maxTokens - ANSWER_ROOM)
@@ -170,7 +171,7 @@ function toolChoiceOf (choice: unknown, parallel: unknown): Block | undefined {
   else if (choice === 'none') return { type: 'none' }
   else if (choice === 'required') out = { type: 'any' }
   else if (named !== undefined) out = { type: 'tool', name: named }
-  else throw new InvalidInput(TOOL_CHOICE_ERROR)
+  else throw new RequestTranslationError(TOOL_CHOICE_ERROR)
   if (out !== undefined && parallel === false) out.disable_parallel_tool_use = true
   return out
 }

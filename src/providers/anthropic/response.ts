@@ -1,7 +1,7 @@
 // Anthropic Messages response → OpenAI chat.completion, plus the finish-reason and usage
 // mappings the stream translator shares. Pure.
-import { isRecord } from '../../util/json.ts'
-import { assistantMessage, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions, type ToolCall } from '../chat-output.ts'
+import { isRecord } from '../../core/json.ts'
+import { AssistantParts, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions } from '../chat-output.ts'
 
 /** Anthropic stop_reason → OpenAI finish_reason. Unknown or missing reasons read as `stop`. */
 export function finishReason (stop: unknown): FinishReason {
@@ -62,49 +62,31 @@ export function fromAnthropicResponse (json: unknown, opts: ResponseOptions): Co
   if (!isRecord(json) || !Array.isArray(json.content)) {
     return { kind: 'invalid', message: 'Anthropic response has no content array' }
   }
-  let text = ''
-  let sawText = false
-  let reasoning = ''
-  const thinking: Record<string, unknown>[] = []
-  const toolCalls: ToolCall[] = []
+  const parts = new AssistantParts()
   for (const block of json.content as unknown[]) {
     if (!isRecord(block)) continue
     switch (block.type) {
       case 'text':
-        if (typeof block.text === 'string') { text += block.text; sawText = true }
+        if (typeof block.text === 'string') parts.text(block.text)
         break
       case 'tool_use':
-        if (typeof block.id === 'string' && typeof block.name === 'string') {
-          toolCalls.push({
-            id: block.id,
-            type: 'function',
-            function: { name: block.name, arguments: JSON.stringify(isRecord(block.input) ? block.input : {}) },
-          })
-        }
+        if (typeof block.id === 'string' && typeof block.name === 'string') parts.toolCall(block.id, block.name, block.input)
         break
       case 'thinking':
-        if (typeof block.thinking === 'string') {
-          reasoning += block.thinking
-          thinking.push({ type: 'thinking', thinking: block.thinking, signature: typeof block.signature === 'string' ? block.signature : '' })
-        }
+        if (typeof block.thinking === 'string') parts.thinking(block.thinking, typeof block.signature === 'string' ? block.signature : '')
         break
       case 'redacted_thinking':
-        if (typeof block.data === 'string') thinking.push({ type: 'redacted_thinking', data: block.data })
+        if (typeof block.data === 'string') parts.redactedThinking(block.data)
         break
       default: // server tool blocks and future types have no OpenAI counterpart
         break
     }
   }
-  const message = assistantMessage(sawText ? text : null, null, toolCalls)
-  if (thinking.length > 0) {
-    message.reasoning_content = reasoning
-    message.thinking_blocks = thinking
-  }
   return chatCompletion({
     id: typeof json.id === 'string' ? json.id : 'chatcmpl-anthropic',
     created: opts.created,
     model: typeof json.model === 'string' ? json.model : opts.model,
-    message,
+    message: parts.message(),
     finishReason: finishReason(json.stop_reason),
     usage: openAIUsage(mergeUsage(emptyUsage(), json.usage)),
   })

@@ -13,25 +13,25 @@
 //   message_delta               → {} with finish_reason
 //   message_stop                → usage chunk (choices: []) when include_usage, then [DONE]
 //   ping, unknown events        → nothing
-//   error                       → throws UpstreamStreamError
-import { isRecord } from '../../util/json.ts'
+//   error                       → throws UpstreamEventError
+import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
-import { UpstreamBodyError } from '../late-error.ts'
+import { UpstreamBodyError, UpstreamEventError } from '../../core/errors.ts'
 import { parseEvent } from '../sse.ts'
 import { emptyUsage, finishReason, mergeUsage, openAIUsage } from './response.ts'
 
-/** An `error` event in the upstream stream (e.g. overloaded_error). */
-export class UpstreamStreamError extends Error {
-  /** Anthropic `error.type`, e.g. `overloaded_error`. */
-  readonly errorType: string
-  /** The event's JSON text, for classification. */
-  readonly raw: string
-  constructor (errorType: string, message: string, raw: string) {
-    super(message)
-    this.name = 'UpstreamStreamError'
-    this.errorType = errorType
-    this.raw = raw
-  }
+/** Anthropic `error.type` → the HTTP status it comes with, to classify stream `error` events. */
+const ERROR_STATUS: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
 }
 
 interface BlockState {
@@ -92,7 +92,7 @@ export class AnthropicStreamTranslator {
       case 'error': {
         const err = isRecord(ev.error) ? ev.error : {}
         const errType = typeof err.type === 'string' ? err.type : 'api_error'
-        throw new UpstreamStreamError(errType, typeof err.message === 'string' ? err.message : errType, data)
+        throw new UpstreamEventError(errType, ERROR_STATUS[errType] ?? 500, typeof err.message === 'string' ? err.message : errType, data)
       }
       default: // ping and event types added later
         return ''

@@ -2,7 +2,8 @@
 // and inference profiles an account can call, for `rotor models scan`. Signed like the
 // runtime (SigV4, service `bedrock`) or with a Bedrock API key.
 import type { AwsCredentials } from '../../auth/aws-credentials.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
+import { ControlPlaneError } from '../../core/errors.ts'
 import { bearerHeaders, sigv4Headers } from './signing.ts'
 
 export type ControlPlaneAuth =
@@ -24,9 +25,6 @@ export interface BedrockModelSummary {
   readonly kind: 'foundation-model' | 'inference-profile'
   readonly input: ('text' | 'image')[]
 }
-
-/** Fails with the HTTP status and Bedrock's message; never echoes a credential. */
-export class ControlPlaneError extends Error {}
 
 const MAX_PAGES = 50
 

@@ -1,26 +1,21 @@
-// Bedrock exceptions → attempt outcomes. One table for both places they arrive: an HTTP error
-// (type in the `x-amzn-errortype` header or the body's `__type`) and an exception frame inside
-// the event stream (`:exception-type`, lower camel case). Pure.
-import { classifyHttp, retryAfterFromHeaders, safeMessage, type HttpHeaders } from '../../routing/classify.ts'
+// Bedrock exceptions → core's error signals, which core turns into outcomes (outcomeOf). One
+// table for both places they arrive: an HTTP error (type in the `x-amzn-errortype` header or the
+// body's `__type`) and an exception frame inside the event stream (`:exception-type`, lower camel
+// case), before or after the first output. Pure.
+import { classifyHttp, findHeader, outcomeOf, retryAfterFromHeaders, safeMessage, type HttpHeaders } from '../../core/classify.ts'
+import type { ErrorSignal } from '../../core/types.ts'
 import type { Failure } from '../translated-stream.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
-/** What rotor does with a Bedrock exception (see docs/providers.md, Amazon Bedrock). */
-export type BedrockErrorClass =
-  /** Rate limit: cooldown of this profile for this model, next candidate. */
-  | 'rate_limit'
-  /** Credentials rejected: profile cooldown (`auth`), next candidate. */
-  | 'auth'
-  /** Transient on Amazon's side: profile cooldown, next candidate. */
-  | 'retryable'
-  /** The model timed out: profile cooldown (`timeout`), next candidate. */
-  | 'timeout'
-  /** The request itself is wrong: returned to the client, no failover. */
-  | 'bad_request'
-  /** No such model or inference profile here: next model. */
-  | 'model_not_found'
+/**
+ * What each Bedrock exception signals (see docs/providers.md, Amazon Bedrock): a rate limit cools
+ * this profile for this model; rejected credentials, Amazon-side trouble (`transient`) and model
+ * timeouts cool the profile; a bad request goes back to the client; a missing model moves on to
+ * the next model.
+ */
+export type BedrockSignal = Extract<ErrorSignal, 'rate_limit' | 'auth' | 'transient' | 'timeout' | 'bad_request' | 'model_not_found'>
 
-export const BEDROCK_ERRORS: Readonly<Record<string, BedrockErrorClass>> = {
+export const BEDROCK_ERRORS: Readonly<Record<string, BedrockSignal>> = {
   ThrottlingException: 'rate_limit',
   ServiceQuotaExceededException: 'rate_limit',
   TooManyRequestsException: 'rate_limit',
@@ -31,19 +26,19 @@ export const BEDROCK_ERRORS: Readonly<Record<string, BedrockErrorClass>> = {
   MissingAuthenticationTokenException: 'auth',
   InvalidClientTokenId: 'auth',
   ExpiredTokenException: 'auth',
-  ServiceUnavailableException: 'retryable',
-  ModelNotReadyException: 'retryable',
-  InternalServerException: 'retryable',
-  ModelErrorException: 'retryable',
-  ModelStreamErrorException: 'retryable',
+  ServiceUnavailableException: 'transient',
+  ModelNotReadyException: 'transient',
+  InternalServerException: 'transient',
+  ModelErrorException: 'transient',
+  ModelStreamErrorException: 'transient',
   ModelTimeoutException: 'timeout',
   ValidationException: 'bad_request',
   ResourceNotFoundException: 'model_not_found',
 }
 
 /** Status an in-stream exception stands for (the HTTP status Bedrock gives the same exception). */
-const CLASS_STATUS: Readonly<Record<BedrockErrorClass, number>> = {
-  rate_limit: 429, auth: 403, retryable: 503, timeout: 408, bad_request: 400, model_not_found: 404,
+const SIGNAL_STATUS: Readonly<Record<BedrockSignal, number>> = {
+  rate_limit: 429, auth: 403, transient: 503, timeout: 408, bad_request: 400, model_not_found: 404,
 }
 
 // Bedrock answers an unknown model id with a 400 ValidationException, not a 404.
@@ -59,10 +54,10 @@ export function normalizeErrorType (raw: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1)
 }
 
-export function errorClass (type: string, message: string): BedrockErrorClass | undefined {
-  const cls = Object.hasOwn(BEDROCK_ERRORS, type) ? BEDROCK_ERRORS[type] : undefined
-  if (cls === 'bad_request' && INVALID_MODEL_ID.test(message)) return 'model_not_found'
-  return cls
+export function errorSignal (type: string, message: string): BedrockSignal | undefined {
+  const signal = Object.hasOwn(BEDROCK_ERRORS, type) ? BEDROCK_ERRORS[type] : undefined
+  if (signal === 'bad_request' && INVALID_MODEL_ID.test(message)) return 'model_not_found'
+  return signal
 }
 
 /**
@@ -72,35 +67,10 @@ export function errorClass (type: string, message: string): BedrockErrorClass | 
 export function bedrockOutcome (
   type: string, status: number, message: string, prefix: string, retryAfterMs?: number,
 ): Failure | undefined {
-  const cls = errorClass(type, message)
-  if (cls === undefined) return undefined
+  const signal = errorSignal(type, message)
+  if (signal === undefined) return undefined
   const text = `${prefix} ${type}${message === '' ? '' : `: ${safeMessage(message)}`}`
-  switch (cls) {
-    case 'bad_request': return { kind: 'bad_request', status, message: text }
-    case 'model_not_found': return { kind: 'model_not_found', status, message: text }
-    case 'rate_limit':
-    case 'auth':
-    case 'timeout':
-    case 'retryable': {
-      const reason = cls === 'retryable' ? 'unknown' : cls
-      return retryAfterMs === undefined
-        ? { kind: 'failure', reason, status, message: text }
-        : { kind: 'failure', reason, status, message: text, retryAfterMs }
-    }
-    default: {
-      const never: never = cls
-      throw new Error(`unknown Bedrock error class ${String(never)}`)
-    }
-  }
-}
-
-function headerValue (headers: HttpHeaders, name: string): string | undefined {
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() !== name) continue
-    const s = typeof v === 'string' ? v : v?.[0]
-    if (s !== undefined && s.trim() !== '') return s
-  }
-  return undefined
+  return outcomeOf(retryAfterMs === undefined ? { status, signal } : { status, signal, retryAfterMs }, text)
 }
 
 /** Exception type and message of an HTTP error answer. */
@@ -108,7 +78,7 @@ export function httpErrorOf (headers: HttpHeaders, bodyText: string): { type: st
   let json: unknown
   try { json = JSON.parse(bodyText) } catch { json = undefined }
   const body = isRecord(json) ? json : {}
-  const rawType = headerValue(headers, 'x-amzn-errortype') ?? (typeof body.__type === 'string' ? body.__type : undefined)
+  const rawType = findHeader(headers, 'x-amzn-errortype') ?? (typeof body.__type === 'string' ? body.__type : undefined)
   const message = typeof body.message === 'string' ? body.message : typeof body.Message === 'string' ? body.Message : ''
   return { type: rawType === undefined ? undefined : normalizeErrorType(rawType), message }
 }
@@ -128,8 +98,8 @@ export function classifyBedrockHttp (status: number, headers: HttpHeaders, bodyT
 
 /** The HTTP status an exception frame stands for (500 for a type rotor does not know). */
 export function streamExceptionStatus (type: string, message: string): number {
-  const cls = errorClass(type, message)
-  return cls === undefined ? 500 : CLASS_STATUS[cls]
+  const signal = errorSignal(type, message)
+  return signal === undefined ? 500 : SIGNAL_STATUS[signal]
 }
 
 /** An exception frame before any output → the outcome (as if it had been the HTTP error). */

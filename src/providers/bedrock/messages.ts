@@ -3,15 +3,13 @@
 // share one user turn, as Converse requires), empty text is dropped, toolResult blocks lead
 // their user turn, and replayed reasoning leads its assistant turn. A `cache_control` on a
 // text part becomes a Converse `cachePoint` right after that block.
-import { isRecord } from '../../util/json.ts'
-import { InvalidInput, mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
+import { RequestTranslationError } from '../../core/errors.ts'
+import { isRecord } from '../../core/json.ts'
+import { mapToolCalls, thinkingBlockInput, toolArguments, toolCallId, toTurns, type ToolCallInput, type Turn } from '../chat-input.ts'
 
 export type Block = Record<string, unknown>
 
-export interface ConverseMessage {
-  role: 'user' | 'assistant'
-  content: Block[]
-}
+export type ConverseMessage = Turn<Block>
 
 export interface TranslatedMessages {
   readonly system: Block[]
@@ -26,35 +24,11 @@ const DATA_URL = /^data:([^;,]+)((?:;[^;,]*)*);base64,/i
 const CACHE_POINT: Block = { cachePoint: { type: 'default' } }
 
 export function toConverseMessages (input: unknown): TranslatedMessages {
-  const system: Block[] = []
-  const messages: ConverseMessage[] = []
-  const push = (role: 'user' | 'assistant', blocks: Block[]): void => {
-    if (blocks.length === 0) return
-    const last = messages[messages.length - 1]
-    if (last !== undefined && last.role === role) last.content.push(...blocks)
-    else messages.push({ role, content: blocks })
-  }
-
-  walkMessages(input, REJECT, {
-    system: (m, where) => { system.push(...textBlocks(m.content, where)) },
-    user: (m, where) => { push('user', userBlocks(m.content, where)) },
-    assistant: (m, where) => { push('assistant', assistantBlocks(m, where)) },
-    tool: (m, where) => { push('user', [toolResult(m, where)]) },
+  return toTurns(input, REJECT, {
+    system: textBlocks, user: userBlocks, assistant: assistantBlocks, toolResult, isToolResult: (b) => b.toolResult !== undefined,
   })
-  if (messages.length === 0) throw new InvalidInput('messages must contain at least one user or assistant message')
-  for (const m of messages) {
-    if (m.role === 'user' && m.content.length > 1) m.content = toolResultsFirst(m.content)
-  }
-  return { system, messages }
 }
 
-function toolResultsFirst (blocks: Block[]): Block[] {
-  const results = blocks.filter((b) => b.toolResult !== undefined)
-  if (results.length === 0 || results.length === blocks.length) return blocks
-  return [...results, ...blocks.filter((b) => b.toolResult === undefined)]
-}
-
-/** The text block, then a cache point when the part asked for one. */
 function textPart (text: string, part: Record<string, unknown> | undefined, out: Block[]): void {
   if (text === '') return
   out.push({ text })
@@ -65,10 +39,10 @@ function textPart (text: string, part: Record<string, unknown> | undefined, out:
 function textBlocks (content: unknown, where: string): Block[] {
   const out: Block[] = []
   if (typeof content === 'string') { textPart(content, undefined, out); return out }
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of text parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of text parts`)
   content.forEach((part: unknown, j) => {
     if (!isRecord(part) || part.type !== 'text' || typeof part.text !== 'string') {
-      throw new InvalidInput(`${where}.content[${j}]: only text parts are allowed here`)
+      throw new RequestTranslationError(`${where}.content[${j}]: only text parts are allowed here`)
     }
     textPart(part.text, part, out)
   })
@@ -80,18 +54,18 @@ function userBlocks (content: unknown, where: string): Block[] {
   const out: Block[] = []
   if (typeof content === 'string') { textPart(content, undefined, out); return out }
   if (content === undefined || content === null) return out
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of content parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of content parts`)
   content.forEach((part: unknown, j) => {
     const at = `${where}.content[${j}]`
-    if (!isRecord(part)) throw new InvalidInput(`${at} must be an object`)
+    if (!isRecord(part)) throw new RequestTranslationError(`${at} must be an object`)
     if (part.type === 'text') {
-      if (typeof part.text !== 'string') throw new InvalidInput(`${at}.text must be a string`)
+      if (typeof part.text !== 'string') throw new RequestTranslationError(`${at}.text must be a string`)
       textPart(part.text, part, out)
     } else if (part.type === 'image_url') {
       out.push(imageBlock(part, at))
       if (isRecord(part.cache_control)) out.push(CACHE_POINT)
     } else {
-      throw new InvalidInput(`${at}: content part type "${String(part.type)}" ${REJECT} (text and image_url only)`)
+      throw new RequestTranslationError(`${at}: content part type "${String(part.type)}" ${REJECT} (text and image_url only)`)
     }
   })
   return out
@@ -100,13 +74,13 @@ function userBlocks (content: unknown, where: string): Block[] {
 function imageBlock (part: Record<string, unknown>, at: string): Block {
   const ref = part.image_url
   const url = typeof ref === 'string' ? ref : isRecord(ref) && typeof ref.url === 'string' ? ref.url : undefined
-  if (url === undefined) throw new InvalidInput(`${at}.image_url.url is required`)
+  if (url === undefined) throw new RequestTranslationError(`${at}.image_url.url is required`)
   const data = DATA_URL.exec(url)
   // Converse takes image bytes (or S3 locations), never a URL to fetch.
-  if (data === null) throw new InvalidInput(`${at}: image_url must be a base64 data: URL for Bedrock models`)
+  if (data === null) throw new RequestTranslationError(`${at}: image_url must be a base64 data: URL for Bedrock models`)
   const mediaType = data[1].toLowerCase()
   const format = IMAGE_FORMATS[mediaType]
-  if (format === undefined) throw new InvalidInput(`${at}: image type ${mediaType} ${REJECT} (jpeg, png, gif, webp)`)
+  if (format === undefined) throw new RequestTranslationError(`${at}: image type ${mediaType} ${REJECT} (jpeg, png, gif, webp)`)
   return { image: { format, source: { bytes: url.slice(data[0].length) } } }
 }
 
@@ -123,10 +97,10 @@ function assistantBlocks (m: Record<string, unknown>, where: string): Block[] {
     content.forEach((part: unknown, j) => {
       if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') textPart(part.text, part, out)
       else if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') textPart(part.refusal, undefined, out)
-      else throw new InvalidInput(`${where}.content[${j}]: assistant content parts must be text or refusal`)
+      else throw new RequestTranslationError(`${where}.content[${j}]: assistant content parts must be text or refusal`)
     })
   } else if (content !== undefined && content !== null) {
-    throw new InvalidInput(`${where}.content must be a string, an array of text parts, or null`)
+    throw new RequestTranslationError(`${where}.content must be a string, an array of text parts, or null`)
   }
   out.push(...mapToolCalls(m, where, toolUse))
   return out

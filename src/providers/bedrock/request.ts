@@ -18,10 +18,11 @@
 // Constraint fixes (Anthropic models): with thinking on, temperature, top_p and top_k are
 // dropped; with both temperature and top_p, top_p is dropped; thinking stays off when
 // tool_choice forces a tool.
+import { RequestTranslationError } from '../../core/errors.ts'
 import type { ModelDef } from '../../config/types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import {
-  functionTools, InvalidInput, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
+  functionTools, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
   rejectNonText, stopSequences, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,
 } from '../chat-input.ts'
 import { THINKING_BUDGET, thinkingFor } from '../anthropic/request.ts'
@@ -96,17 +97,17 @@ function rejectUnsupported (body: Readonly<Record<string, unknown>>): void {
   const rf = body.response_format
   if (rf !== undefined && rf !== null && !(isRecord(rf) && rf.type === 'text')) {
     const type = isRecord(rf) && typeof rf.type === 'string' ? rf.type : 'this'
-    throw new InvalidInput(`response_format ${type} ${REJECT}; ask for JSON in the prompt or use a tool`)
+    throw new RequestTranslationError(`response_format ${type} ${REJECT}; ask for JSON in the prompt or use a tool`)
   }
   rejectNonText(body, REJECT)
-  if (body.web_search_options !== undefined && body.web_search_options !== null) throw new InvalidInput(`web_search_options ${REJECT}`)
+  if (body.web_search_options !== undefined && body.web_search_options !== null) throw new RequestTranslationError(`web_search_options ${REJECT}`)
   rejectLegacyFunctions(body, REJECT)
 }
 
 function checkEffort (effort: unknown): void {
   if (effort === undefined || effort === null) return
   if (typeof effort !== 'string' || (effort !== 'none' && THINKING_BUDGET[effort] === undefined)) {
-    throw new InvalidInput(`reasoning_effort must be one of none, ${Object.keys(THINKING_BUDGET).join(', ')}`)
+    throw new RequestTranslationError(`reasoning_effort must be one of none, ${Object.keys(THINKING_BUDGET).join(', ')}`)
   }
 }
 
@@ -130,5 +131,5 @@ function toolChoiceOf (choice: unknown): Block | undefined {
   if (choice === 'required') return { any: {} }
   const named = namedToolChoice(choice)
   if (named !== undefined) return { tool: { name: named } }
-  throw new InvalidInput(TOOL_CHOICE_ERROR)
+  throw new RequestTranslationError(TOOL_CHOICE_ERROR)
 }

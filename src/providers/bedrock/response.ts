@@ -1,7 +1,7 @@
 // Converse response → OpenAI chat.completion, plus the stop-reason and usage mappings the
 // stream translator shares. Pure.
-import { isRecord } from '../../util/json.ts'
-import { assistantMessage, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions, type ToolCall } from '../chat-output.ts'
+import { isRecord } from '../../core/json.ts'
+import { AssistantParts, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions } from '../chat-output.ts'
 import { emptyUsage, openAIUsage, type AnthropicUsage } from '../anthropic/response.ts'
 
 /** Converse stopReason → OpenAI finish_reason. Unknown or missing reasons read as `stop`. */
@@ -46,43 +46,29 @@ export function fromConverseResponse (json: unknown, opts: ConverseResponseOptio
   if (msg === undefined || !Array.isArray(msg.content)) {
     return { kind: 'invalid', message: 'Bedrock response has no output.message.content' }
   }
-  let text = ''
-  let sawText = false
-  let reasoning = ''
-  const thinking: Record<string, unknown>[] = []
-  const toolCalls: ToolCall[] = []
+  const parts = new AssistantParts()
   for (const block of msg.content as unknown[]) {
     if (!isRecord(block)) continue
     if (typeof block.text === 'string') {
-      text += block.text
-      sawText = true
+      parts.text(block.text)
     } else if (isRecord(block.toolUse)) {
       const t = block.toolUse
-      if (typeof t.toolUseId === 'string' && typeof t.name === 'string') {
-        toolCalls.push({ id: t.toolUseId, type: 'function', function: { name: t.name, arguments: JSON.stringify(isRecord(t.input) ? t.input : {}) } })
-      }
+      if (typeof t.toolUseId === 'string' && typeof t.name === 'string') parts.toolCall(t.toolUseId, t.name, t.input)
     } else if (isRecord(block.reasoningContent)) {
       const r = block.reasoningContent
       if (isRecord(r.reasoningText) && typeof r.reasoningText.text === 'string') {
-        reasoning += r.reasoningText.text
-        const signature = typeof r.reasoningText.signature === 'string' ? r.reasoningText.signature : ''
-        thinking.push({ type: 'thinking', thinking: r.reasoningText.text, signature })
+        parts.thinking(r.reasoningText.text, typeof r.reasoningText.signature === 'string' ? r.reasoningText.signature : '')
       } else if (typeof r.redactedContent === 'string') {
-        thinking.push({ type: 'redacted_thinking', data: r.redactedContent })
+        parts.redactedThinking(r.redactedContent)
       }
     }
     // image, document, guardContent and later block types have no OpenAI counterpart
-  }
-  const message = assistantMessage(sawText ? text : null, null, toolCalls)
-  if (thinking.length > 0) {
-    message.reasoning_content = reasoning
-    message.thinking_blocks = thinking
   }
   return chatCompletion({
     id: opts.id,
     created: opts.created,
     model: opts.model,
-    message,
+    message: parts.message(),
     finishReason: finishReason(isRecord(json) ? json.stopReason : undefined),
     usage: openAIUsage(converseUsage(isRecord(json) ? json.usage : undefined)),
   })

@@ -12,24 +12,14 @@
 //   messageStop                    → {} with finish_reason
 //   metadata                       → usage chunk (choices: []) when include_usage, then [DONE]
 //   messageStart, unknown events   → nothing
-//   exception / error frames       → throws BedrockStreamError
-import { isRecord } from '../../util/json.ts'
+//   exception / error frames       → throws UpstreamEventError
+import { UpstreamBodyError, UpstreamEventError } from '../../core/errors.ts'
+import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
 import { emptyUsage } from '../anthropic/response.ts'
 import { ERROR_PREFIX, EXCEPTION_PREFIX } from './eventstream.ts'
-import { normalizeErrorType } from './errors.ts'
+import { normalizeErrorType, streamExceptionStatus } from './errors.ts'
 import { converseUsage, finishReason, openAIUsage } from './response.ts'
-
-/** An exception or error frame in the upstream stream (e.g. throttlingException). */
-export class BedrockStreamError extends Error {
-  /** Normalised exception type, e.g. `ThrottlingException`. */
-  readonly errorType: string
-  constructor (errorType: string, message: string) {
-    super(message)
-    this.name = 'BedrockStreamError'
-    this.errorType = errorType
-  }
-}
 
 interface BlockState {
   readonly kind: 'text' | 'tool' | 'reasoning'
@@ -67,7 +57,7 @@ export class BedrockStreamTranslator {
     if (name.startsWith(EXCEPTION_PREFIX) || name.startsWith(ERROR_PREFIX)) throw streamError(name, data)
     let ev: unknown
     try { ev = JSON.parse(data) } catch { ev = undefined }
-    if (!isRecord(ev)) throw new Error(`Bedrock stream sent an unreadable ${name || 'message'} event`)
+    if (!isRecord(ev)) throw new UpstreamBodyError('malformed', `Bedrock stream sent an unreadable ${name || 'message'} event`)
     switch (name) {
       case 'contentBlockStart': return this.#w.role() + this.#blockStart(ev)
       case 'contentBlockDelta': return this.#w.role() + this.#blockDelta(ev)
@@ -88,7 +78,7 @@ export class BedrockStreamTranslator {
     if (this.#finished) return ''
     // messageStop carried the finish reason: only the usage metadata is missing.
     if (this.#finishSent) return this.#close()
-    throw new Error('Bedrock stream ended before messageStop')
+    throw new UpstreamBodyError('truncated', 'Bedrock stream ended before messageStop')
   }
 
   #close (): string {
@@ -157,7 +147,7 @@ export class BedrockStreamTranslator {
   }
 }
 
-function streamError (name: string, data: string): BedrockStreamError {
+function streamError (name: string, data: string): UpstreamEventError {
   const raw = name.slice(name.indexOf(':') + 1)
   let message = raw
   try {
@@ -165,5 +155,6 @@ function streamError (name: string, data: string): BedrockStreamError {
     if (isRecord(v) && typeof v.message === 'string') message = v.message
     else if (isRecord(v) && typeof v.Message === 'string') message = v.Message
   } catch { /* keep the type as the message */ }
-  return new BedrockStreamError(normalizeErrorType(raw), message)
+  const type = normalizeErrorType(raw)
+  return new UpstreamEventError(type, streamExceptionStatus(type, message), message)
 }

@@ -1,6 +1,7 @@
 // Cloud Code Assist error answers (Google RPC: `{"error":{code, message, status, details}}`, or
-// the same wrapped in a one-element array) → rotor Outcomes. Pure: status, headers, body text
-// and `now` in. The wait hints Google gives are RetryInfo.retryDelay ("12.5s"), ErrorInfo
+// the same wrapped in a one-element array) → core's error signals, which core turns into
+// outcomes (outcomeOf), for HTTP answers and in-stream errors alike. Pure: status, headers, body
+// text and `now` in. The wait hints Google gives are RetryInfo.retryDelay ("12.5s"), ErrorInfo
 // metadata.quotaResetDelay ("3h2m1s") / quotaResetTimeStamp (RFC 3339), a "reset after 1h2m3s"
 // sentence, and Retry-After; the longest one wins.
 //
@@ -10,9 +11,11 @@
 // other models — a billing disable — would be wrong, and the reset time is exact. A quota
 // exhaustion without any reset time is a billing-class failure (long backoff).
 import {
-  classifyHttp, parseDurationMs, retryAfterFromHeaders, safeMessage, type FailureOutcome, type HttpHeaders, type HttpOutcome,
-} from '../../routing/classify.ts'
-import { isRecord } from '../../util/json.ts'
+  classifyHttp, outcomeOf, parseDurationMs, retryAfterFromHeaders, safeMessage, type HttpHeaders, type HttpOutcome,
+} from '../../core/classify.ts'
+import type { ErrorSignal, UpstreamErrorFacts } from '../../core/types.ts'
+import { isRecord } from '../../core/json.ts'
+import { positiveMs } from '../../core/numbers.ts'
 
 /** A wait this long (or an ErrorInfo QUOTA_EXHAUSTED) means a quota window, not a burst limit. */
 export const LONG_WAIT_MS = 10 * 60_000
@@ -30,9 +33,6 @@ export interface GoogleError {
 
 const RESET_AFTER = /reset after ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)/i
 const CAPACITY = /overload|capacity/i
-
-const positive = (ms: number | undefined): number | undefined =>
-  ms !== undefined && Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : undefined
 
 function longest (...waits: Array<number | undefined>): number | undefined {
   let best: number | undefined
@@ -58,20 +58,20 @@ export function googleError (err: Record<string, unknown>, now?: number): Google
   if (Array.isArray(err.details)) {
     for (const d of err.details) {
       if (!isRecord(d)) continue
-      if (typeof d.retryDelay === 'string') waitMs = longest(waitMs, positive(parseDurationMs(d.retryDelay)))
+      if (typeof d.retryDelay === 'string') waitMs = longest(waitMs, positiveMs(parseDurationMs(d.retryDelay)))
       if (typeof d.reason === 'string') reason ??= d.reason
       const meta = d.metadata
       if (isRecord(meta)) {
-        if (typeof meta.quotaResetDelay === 'string') waitMs = longest(waitMs, positive(parseDurationMs(meta.quotaResetDelay)))
+        if (typeof meta.quotaResetDelay === 'string') waitMs = longest(waitMs, positiveMs(parseDurationMs(meta.quotaResetDelay)))
         if (typeof meta.quotaResetTimeStamp === 'string' && now !== undefined) {
           const at = Date.parse(meta.quotaResetTimeStamp)
-          if (!Number.isNaN(at)) waitMs = longest(waitMs, positive(at - now))
+          if (!Number.isNaN(at)) waitMs = longest(waitMs, positiveMs(at - now))
         }
       }
     }
   }
   const sentence = message === undefined ? null : RESET_AFTER.exec(message)
-  if (sentence !== null) waitMs = longest(waitMs, positive(parseDurationMs(sentence[1])))
+  if (sentence !== null) waitMs = longest(waitMs, positiveMs(parseDurationMs(sentence[1])))
   return {
     code: typeof err.code === 'number' ? err.code : undefined,
     status: typeof err.status === 'string' ? err.status : undefined,
@@ -81,28 +81,40 @@ export function googleError (err: Record<string, unknown>, now?: number): Google
   }
 }
 
-/** Outcome of a non-2xx Cloud Code Assist answer (also of an error event before any output). */
-export function classifyCloudCodeError (status: number, headers: HttpHeaders, bodyText: string, now?: number): HttpOutcome {
+/** What a Google RPC error signals; undefined when neither its status nor its code says (then the generic rules apply). */
+function googleSignal (status: number, g: GoogleError, bodyText: string): ErrorSignal | undefined {
+  if (status === 429 || g.status === 'RESOURCE_EXHAUSTED') {
+    const quota = g.reason === 'QUOTA_EXHAUSTED' || (g.waitMs !== undefined && g.waitMs >= LONG_WAIT_MS)
+    return quota ? 'quota' : 'rate_limit'
+  }
+  if (status === 401 || g.status === 'UNAUTHENTICATED') return 'auth'
+  if (status === 403 || g.status === 'PERMISSION_DENIED') return 'auth'
+  if (status === 404 || g.status === 'NOT_FOUND') return 'model_not_found'
+  if (status === 529) return 'overloaded'
+  if (status === 503 || g.status === 'UNAVAILABLE') return CAPACITY.test(bodyText.slice(0, 16_384)) ? 'overloaded' : 'transient'
+  if (status === 504 || g.status === 'DEADLINE_EXCEEDED') return 'timeout'
+  if (status >= 500) return 'transient'
+  if (status >= 400) return 'bad_request'
+  return undefined
+}
+
+/**
+ * A Cloud Code Assist error (an HTTP answer, or an error in the stream) in core's words, with
+ * its message; undefined when the body is no Google error or says nothing rotor reads.
+ */
+export function cloudCodeError (status: number, headers: HttpHeaders, bodyText: string, now?: number): { facts: UpstreamErrorFacts, message: string } | undefined {
   const g = parseGoogleError(bodyText, now)
-  if (g === undefined) return classifyHttp(status, headers, bodyText, now)
+  if (g === undefined) return undefined
+  const signal = googleSignal(status, g, bodyText)
+  if (signal === undefined) return undefined
   const label = [g.status, g.reason].filter((s) => s !== undefined).join('/')
   const text = `HTTP ${status}${label === '' ? '' : ` ${label}`}${g.message === undefined ? '' : `: ${g.message}`}`
-  const message = safeMessage(text)
   const waitMs = longest(retryAfterFromHeaders(headers, now), g.waitMs)
-  const failure = (reason: FailureOutcome['reason'], wait = waitMs): FailureOutcome =>
-    wait === undefined ? { kind: 'failure', reason, status, message } : { kind: 'failure', reason, status, message, retryAfterMs: wait }
+  return { facts: waitMs === undefined ? { status, signal } : { status, signal, retryAfterMs: waitMs }, message: safeMessage(text) }
+}
 
-  if (status === 429 || g.status === 'RESOURCE_EXHAUSTED') {
-    const quota = g.reason === 'QUOTA_EXHAUSTED' || (waitMs !== undefined && waitMs >= LONG_WAIT_MS)
-    return quota && waitMs === undefined ? failure('billing') : failure('rate_limit')
-  }
-  if (status === 401 || g.status === 'UNAUTHENTICATED') return failure('auth')
-  if (status === 403 || g.status === 'PERMISSION_DENIED') return failure('auth')
-  if (status === 404 || g.status === 'NOT_FOUND') return { kind: 'model_not_found', status, message }
-  if (status === 529) return failure('rate_limit')
-  if (status === 503 || g.status === 'UNAVAILABLE') return failure(CAPACITY.test(bodyText.slice(0, 16_384)) ? 'rate_limit' : 'unknown')
-  if (status === 504 || g.status === 'DEADLINE_EXCEEDED') return failure('timeout')
-  if (status >= 500) return failure('unknown')
-  if (status >= 400) return { kind: 'bad_request', status, message }
-  return classifyHttp(status, headers, bodyText, now)
+/** Outcome of a non-2xx Cloud Code Assist answer (also of an error event before any output). */
+export function classifyCloudCodeError (status: number, headers: HttpHeaders, bodyText: string, now?: number): HttpOutcome {
+  const e = cloudCodeError(status, headers, bodyText, now)
+  return e === undefined ? classifyHttp(status, headers, bodyText, now) : outcomeOf(e.facts, e.message)
 }

@@ -9,8 +9,9 @@
 // without one gets the API's documented "skip validation" value instead, so a client that drops
 // the field still gets a valid next turn. Signed thought parts (Claude models) come back as
 // `thinking_blocks`, as from the Anthropic adapter, and are replayed as `thought` parts.
-import { isRecord } from '../../util/json.ts'
-import { InvalidInput, mapToolCalls, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
+import { RequestTranslationError } from '../../core/errors.ts'
+import { isRecord } from '../../core/json.ts'
+import { mapToolCalls, toolArguments, toolCallId, walkMessages, type ToolCallInput } from '../chat-input.ts'
 
 export type Part = Record<string, unknown>
 export interface Content { role: 'user' | 'model', parts: Part[] }
@@ -57,7 +58,7 @@ export function toGeminiContents (input: unknown, modelId: string): GeminiMessag
     assistant: (m, where) => { push('model', modelParts(m, where, names, ids, validatesSignatures(modelId))) },
     tool: (m, where) => { push('user', toolParts(m, where, names, ids)) },
   })
-  if (contents.length === 0) throw new InvalidInput('messages must contain at least one user or assistant message')
+  if (contents.length === 0) throw new RequestTranslationError('messages must contain at least one user or assistant message')
   for (const c of contents) if (c.role === 'user' && c.parts.length > 1) c.parts = responsesFirst(c.parts)
   return { system, contents }
 }
@@ -70,11 +71,11 @@ function responsesFirst (parts: Part[]): Part[] {
 
 function systemTexts (content: unknown, where: string): string[] {
   if (typeof content === 'string') return content === '' ? [] : [content]
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of text parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of text parts`)
   const out: string[] = []
   content.forEach((part: unknown, j) => {
     if (!isRecord(part) || part.type !== 'text' || typeof part.text !== 'string') {
-      throw new InvalidInput(`${where}.content[${j}]: only text parts are allowed here`)
+      throw new RequestTranslationError(`${where}.content[${j}]: only text parts are allowed here`)
     }
     if (part.text !== '') out.push(part.text)
   })
@@ -85,18 +86,18 @@ function systemTexts (content: unknown, where: string): string[] {
 function userParts (content: unknown, where: string): Part[] {
   if (typeof content === 'string') return content === '' ? [] : [{ text: content }]
   if (content === undefined || content === null) return []
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of content parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of content parts`)
   const out: Part[] = []
   content.forEach((part: unknown, j) => {
     const at = `${where}.content[${j}]`
-    if (!isRecord(part)) throw new InvalidInput(`${at} must be an object`)
+    if (!isRecord(part)) throw new RequestTranslationError(`${at} must be an object`)
     if (part.type === 'text') {
-      if (typeof part.text !== 'string') throw new InvalidInput(`${at}.text must be a string`)
+      if (typeof part.text !== 'string') throw new RequestTranslationError(`${at}.text must be a string`)
       if (part.text !== '') out.push({ text: part.text })
     } else if (part.type === 'image_url') {
       out.push(imagePart(part, at))
     } else {
-      throw new InvalidInput(`${at}: content part type "${String(part.type)}" ${REJECT} (text and image_url only)`)
+      throw new RequestTranslationError(`${at}: content part type "${String(part.type)}" ${REJECT} (text and image_url only)`)
     }
   })
   return out
@@ -105,12 +106,12 @@ function userParts (content: unknown, where: string): Part[] {
 function imagePart (part: Record<string, unknown>, at: string): Part {
   const ref = part.image_url
   const url = typeof ref === 'string' ? ref : isRecord(ref) && typeof ref.url === 'string' ? ref.url : undefined
-  if (url === undefined) throw new InvalidInput(`${at}.image_url.url is required`)
+  if (url === undefined) throw new RequestTranslationError(`${at}.image_url.url is required`)
   const data = DATA_URL.exec(url)
-  if (data === null) throw new InvalidInput(`${at}: image_url must be a base64 data: URL for Antigravity models (remote URLs are not fetched)`)
+  if (data === null) throw new RequestTranslationError(`${at}: image_url must be a base64 data: URL for Antigravity models (remote URLs are not fetched)`)
   let mimeType = data[1].toLowerCase()
   if (mimeType === 'image/jpg') mimeType = 'image/jpeg'
-  if (!IMAGE_TYPES.has(mimeType)) throw new InvalidInput(`${at}: image type ${mimeType} ${REJECT} (png, jpeg, webp, heic, heif, gif)`)
+  if (!IMAGE_TYPES.has(mimeType)) throw new RequestTranslationError(`${at}: image type ${mimeType} ${REJECT} (png, jpeg, webp, heic, heif, gif)`)
   return { inlineData: { mimeType, data: url.slice(data[0].length) } }
 }
 
@@ -141,11 +142,11 @@ function modelParts (m: Record<string, unknown>, where: string, names: Map<strin
       } else if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') {
         if (part.refusal !== '') out.push({ text: part.refusal })
       } else {
-        throw new InvalidInput(`${where}.content[${j}]: assistant content parts must be text or refusal`)
+        throw new RequestTranslationError(`${where}.content[${j}]: assistant content parts must be text or refusal`)
       }
     })
   } else if (content !== undefined && content !== null) {
-    throw new InvalidInput(`${where}.content must be a string, an array of text parts, or null`)
+    throw new RequestTranslationError(`${where}.content must be a string, an array of text parts, or null`)
   }
   const raw: unknown[] = Array.isArray(m.tool_calls) ? m.tool_calls : []
   let index = 0
@@ -169,7 +170,7 @@ function functionCall (call: ToolCallInput, at: string, ids: boolean, signature:
 function toolParts (m: Record<string, unknown>, where: string, names: Map<string, string>, ids: boolean): Part[] {
   const id = toolCallId(m, where)
   const name = names.get(id)
-  if (name === undefined) throw new InvalidInput(`${where}.tool_call_id "${id}" does not match a tool call of an earlier assistant message`)
+  if (name === undefined) throw new RequestTranslationError(`${where}.tool_call_id "${id}" does not match a tool call of an earlier assistant message`)
   let text: string
   let images: Part[] = []
   if (typeof m.content === 'string') {

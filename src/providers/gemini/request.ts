@@ -17,10 +17,11 @@
 //  3. Dropped: logit_bias, service_tier, store, metadata, prediction, prompt_cache_key,
 //     safety_identifier, verbosity, user, parallel_tool_calls, `name` on messages,
 //     stream_options (read by the response translator), and any key not listed here.
+import { RequestTranslationError } from '../../core/errors.ts'
 import type { ModelDef } from '../../config/types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import {
-  functionTools, InvalidInput, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
+  functionTools, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions, rejectLegacyFunctions,
   rejectNonText, TOOL_CHOICE_ERROR, translateInput, type TranslateResult,
 } from '../chat-input.ts'
 import { REJECT, toGeminiContents, type Content, type Part } from './messages.ts'
@@ -93,7 +94,7 @@ function build (body: Readonly<Record<string, unknown>>, model: ModelDef, opts: 
   rejectChoiceOptions(body, REJECT)
   rejectNonText(body, REJECT)
   rejectLegacyFunctions(body, REJECT)
-  if (body.web_search_options !== undefined && body.web_search_options !== null) throw new InvalidInput(`web_search_options ${REJECT}`)
+  if (body.web_search_options !== undefined && body.web_search_options !== null) throw new RequestTranslationError(`web_search_options ${REJECT}`)
   const { system, contents } = toGeminiContents(body.messages, model.id)
   const request: CloudCodeRequest['request'] = { contents }
   request.systemInstruction = { role: 'user', parts: [{ text: ANTIGRAVITY_IDENTITY }, ...system.map((text) => ({ text }))] }
@@ -151,13 +152,13 @@ function toolConfigOf (choice: unknown, modelId: string): { mode: string, allowe
   if (choice === 'none') return { mode: 'NONE' }
   if (choice === 'required') return { mode: 'ANY' }
   if (named !== undefined) return { mode: 'ANY', allowedFunctionNames: [named] }
-  throw new InvalidInput(TOOL_CHOICE_ERROR)
+  throw new RequestTranslationError(TOOL_CHOICE_ERROR)
 }
 
 function stopSequences (stop: unknown): string[] | undefined {
   if (stop === undefined || stop === null) return undefined
   const list = typeof stop === 'string' ? [stop] : stop
-  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw new InvalidInput('stop must be a string or an array of strings')
+  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw new RequestTranslationError('stop must be a string or an array of strings')
   const kept = (list as string[]).filter((s) => s !== '')
   return kept.length > 0 ? kept : undefined
 }
@@ -194,12 +195,12 @@ function generationConfigOf (body: Readonly<Record<string, unknown>>, model: Mod
 
 function responseFormat (rf: unknown, modelId: string, g: GenerationConfig): void {
   if (rf === undefined || rf === null || (isRecord(rf) && rf.type === 'text')) return
-  if (!isRecord(rf) || (rf.type !== 'json_object' && rf.type !== 'json_schema')) throw new InvalidInput('response_format must be {type: "text" | "json_object" | "json_schema"}')
-  if (!modelId.startsWith('gemini-')) throw new InvalidInput(`response_format ${String(rf.type)} is not supported by ${modelId} on Antigravity; ask for JSON in the prompt or use a tool`)
+  if (!isRecord(rf) || (rf.type !== 'json_object' && rf.type !== 'json_schema')) throw new RequestTranslationError('response_format must be {type: "text" | "json_object" | "json_schema"}')
+  if (!modelId.startsWith('gemini-')) throw new RequestTranslationError(`response_format ${String(rf.type)} is not supported by ${modelId} on Antigravity; ask for JSON in the prompt or use a tool`)
   g.responseMimeType = 'application/json'
   if (rf.type === 'json_schema') {
     const js = rf.json_schema
-    if (!isRecord(js) || !isRecord(js.schema)) throw new InvalidInput('response_format.json_schema.schema must be a JSON schema object')
+    if (!isRecord(js) || !isRecord(js.schema)) throw new RequestTranslationError('response_format.json_schema.schema must be a JSON schema object')
     g.responseSchema = sanitizeResponseSchema(js.schema)
   }
 }
@@ -225,7 +226,7 @@ function gemini3Level (effort: string, modelId: string): string {
  */
 function thinkingFor (effort: unknown, model: ModelDef, maxOut: number | undefined, forcedTool: boolean): GenerationConfig['thinkingConfig'] {
   if (effort !== undefined && effort !== null && (typeof effort !== 'string' || !EFFORTS.includes(effort))) {
-    throw new InvalidInput(`reasoning_effort must be one of ${EFFORTS.join(', ')}`)
+    throw new RequestTranslationError(`reasoning_effort must be one of ${EFFORTS.join(', ')}`)
   }
   if (!model.reasoning) return undefined
   const id = model.id

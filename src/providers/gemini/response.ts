@@ -2,7 +2,7 @@
 // tool call ids, and one non-stream generateContent answer → chat.completion. Pure, except
 // that tool calls the upstream left without an id get a random one.
 import { randomBytes } from 'node:crypto'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { assistantMessage, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions, type ToolCall } from '../chat-output.ts'
 // Same usage shape as the Responses family's (cached inside prompt, reasoning inside completion).
 import type { OpenAIUsage } from '../responses/response.ts'

@@ -11,7 +11,7 @@
 // enum, enum values → strings (non-string enums → hint), constraints → hints, an array without
 // `items` gets string items, `required` trimmed to declared properties, and an object with no
 // properties gets a placeholder property (the API rejects empty OBJECT schemas).
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 
 type Schema = Record<string, unknown>
 

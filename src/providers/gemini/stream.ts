@@ -13,24 +13,11 @@
 //   finishReason        → {} with finish_reason (tool_calls when the turn called tools)
 //   upstream EOF        → usage chunk when include_usage (from the last usageMetadata), [DONE];
 //                         without a finishReason before it, an error: the answer was cut short
-//   {"error": …}        → throws CloudCodeStreamError
-import { isRecord } from '../../util/json.ts'
+//   {"error": …}        → throws UpstreamEventError (type cloudcode_error, status from its code)
+import { UpstreamBodyError, UpstreamEventError } from '../../core/errors.ts'
+import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
 import { callIdOf, finishReason, firstCandidate, openAIUsage, partsOf, toolCallOf, unwrap } from './response.ts'
-
-/** An error object in the upstream stream. */
-export class CloudCodeStreamError extends Error {
-  /** HTTP-like code of the error (its `code`), 500 when absent. */
-  readonly status: number
-  /** The error's JSON text (`{"error":…}`), for classification. */
-  readonly raw: string
-  constructor (status: number, message: string, raw: string) {
-    super(message)
-    this.name = 'CloudCodeStreamError'
-    this.status = status
-    this.raw = raw
-  }
-}
 
 export class GeminiStreamTranslator {
   readonly #opts: StreamOptions
@@ -55,10 +42,10 @@ export class GeminiStreamTranslator {
     let ev: unknown
     try { ev = JSON.parse(data) } catch { ev = undefined }
     if (Array.isArray(ev)) ev = ev[0]
-    if (!isRecord(ev)) throw new Error('Antigravity stream sent an unreadable event')
+    if (!isRecord(ev)) throw new UpstreamBodyError('malformed', 'Antigravity stream sent an unreadable event')
     if (isRecord(ev.error)) {
       const code = typeof ev.error.code === 'number' ? ev.error.code : 500
-      throw new CloudCodeStreamError(code, typeof ev.error.message === 'string' ? ev.error.message : 'stream error', JSON.stringify({ error: ev.error }))
+      throw new UpstreamEventError('cloudcode_error', code, typeof ev.error.message === 'string' ? ev.error.message : 'stream error', JSON.stringify({ error: ev.error }))
     }
     const r = unwrap(ev)
     if (r === undefined) return ''
@@ -84,7 +71,7 @@ export class GeminiStreamTranslator {
 
   end (): string {
     if (this.#finished) return ''
-    if (!this.#finishSent) throw new Error('Antigravity stream ended before a finish reason')
+    if (!this.#finishSent) throw new UpstreamBodyError('truncated', 'Antigravity stream ended before a finish reason')
     this.#finished = true
     return (this.#opts.includeUsage ? this.#w.usage(openAIUsage(this.#usage)) : '') + DONE_EVENT
   }

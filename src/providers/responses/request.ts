@@ -20,10 +20,11 @@
 //  3. Dropped: frequency_penalty, presence_penalty, logit_bias, seed, store (always false:
 //     rotor is stateless), stream_options (read by the stream translator), prediction,
 //     web_search_options, `name` on messages, and any key not listed here.
+import { RequestTranslationError } from '../../core/errors.ts'
 import type { ModelDef } from '../../config/types.ts'
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import {
-  functionTools, InvalidInput, mapToolCalls, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions,
+  functionTools, mapToolCalls, namedToolChoice, optionalInt, optionalNumber, rejectChoiceOptions,
   rejectLegacyFunctions, rejectNonText, TOOL_CHOICE_ERROR, toolCallId, translateInput, walkMessages,
   type ToolCallInput, type TranslateResult,
 } from '../chat-input.ts'
@@ -128,7 +129,7 @@ function rejectUnsupported (body: Readonly<Record<string, unknown>>): void {
   rejectChoiceOptions(body, REJECT)
   const stop = body.stop
   if (stop !== undefined && stop !== null && !(Array.isArray(stop) && stop.length === 0) && stop !== '') {
-    throw new InvalidInput(`stop ${REJECT}`)
+    throw new RequestTranslationError(`stop ${REJECT}`)
   }
   rejectNonText(body, REJECT)
   rejectLegacyFunctions(body, REJECT)
@@ -151,7 +152,7 @@ function toInput (messages: unknown): { instructions: string, input: Item[] } {
     assistant: (m, where) => { input.push(...assistantItems(m, where)) },
     tool: (m, where) => { input.push(toolOutput(m, where)) },
   })
-  if (input.length === 0) throw new InvalidInput('messages must contain at least one user or assistant message')
+  if (input.length === 0) throw new RequestTranslationError('messages must contain at least one user or assistant message')
   return { instructions: system.join('\n\n'), input }
 }
 
@@ -159,48 +160,48 @@ function toInput (messages: unknown): { instructions: string, input: Item[] } {
 function plainText (content: unknown, where: string): string {
   if (typeof content === 'string') return content
   if (content === undefined || content === null) return ''
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of text parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of text parts`)
   return content.map((part: unknown, j) => {
     if (isRecord(part) && (part.type === 'text' || part.type === 'input_text' || part.type === 'output_text') && typeof part.text === 'string') return part.text
     if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal
-    throw new InvalidInput(`${where}.content[${j}]: only text parts are allowed here`)
+    throw new RequestTranslationError(`${where}.content[${j}]: only text parts are allowed here`)
   }).join('')
 }
 
 function userContent (content: unknown, where: string): Item[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'input_text', text: content }]
   if (content === undefined || content === null) return []
-  if (!Array.isArray(content)) throw new InvalidInput(`${where}.content must be a string or an array of content parts`)
+  if (!Array.isArray(content)) throw new RequestTranslationError(`${where}.content must be a string or an array of content parts`)
   const out: Item[] = []
   content.forEach((part: unknown, j) => {
     const at = `${where}.content[${j}]`
-    if (!isRecord(part)) throw new InvalidInput(`${at} must be an object`)
+    if (!isRecord(part)) throw new RequestTranslationError(`${at} must be an object`)
     switch (part.type) {
       case 'text':
-        if (typeof part.text !== 'string') throw new InvalidInput(`${at}.text must be a string`)
+        if (typeof part.text !== 'string') throw new RequestTranslationError(`${at}.text must be a string`)
         if (part.text !== '') out.push({ type: 'input_text', text: part.text })
         break
       case 'image_url': {
         const ref = part.image_url
         const url = typeof ref === 'string' ? ref : isRecord(ref) && typeof ref.url === 'string' ? ref.url : undefined
-        if (url === undefined || url === '') throw new InvalidInput(`${at}.image_url.url is required`)
+        if (url === undefined || url === '') throw new RequestTranslationError(`${at}.image_url.url is required`)
         const detail = isRecord(ref) && typeof ref.detail === 'string' ? ref.detail : 'auto'
         out.push({ type: 'input_image', image_url: url, detail })
         break
       }
       case 'file': {
         const f = isRecord(part.file) ? part.file : undefined
-        if (f === undefined) throw new InvalidInput(`${at}.file is required`)
+        if (f === undefined) throw new RequestTranslationError(`${at}.file is required`)
         const item: Item = { type: 'input_file' }
         if (typeof f.file_data === 'string') item.file_data = f.file_data
         if (typeof f.file_id === 'string') item.file_id = f.file_id
         if (typeof f.filename === 'string') item.filename = f.filename
-        if (item.file_data === undefined && item.file_id === undefined) throw new InvalidInput(`${at}.file needs file_data or file_id`)
+        if (item.file_data === undefined && item.file_id === undefined) throw new RequestTranslationError(`${at}.file needs file_data or file_id`)
         out.push(item)
         break
       }
       default:
-        throw new InvalidInput(`${at}: content part type "${String(part.type)}" ${REJECT} (text, image_url and file only)`)
+        throw new RequestTranslationError(`${at}: content part type "${String(part.type)}" ${REJECT} (text, image_url and file only)`)
     }
   })
   return out
@@ -244,12 +245,12 @@ function toolChoiceOf (choice: unknown): unknown {
   if (choice === 'auto' || choice === 'none' || choice === 'required') return choice
   const named = namedToolChoice(choice)
   if (named !== undefined) return { type: 'function', name: named }
-  throw new InvalidInput(TOOL_CHOICE_ERROR)
+  throw new RequestTranslationError(TOOL_CHOICE_ERROR)
 }
 
 function reasoningOf (effort: unknown, model: ModelDef): ResponsesRequest['reasoning'] {
   if (effort !== undefined && effort !== null && (typeof effort !== 'string' || !REASONING_EFFORTS.includes(effort))) {
-    throw new InvalidInput(`reasoning_effort must be one of ${REASONING_EFFORTS.join(', ')}`)
+    throw new RequestTranslationError(`reasoning_effort must be one of ${REASONING_EFFORTS.join(', ')}`)
   }
   // A non-reasoning model refuses the parameter; Chat clients send it regardless.
   if (!model.reasoning) return undefined
@@ -259,10 +260,10 @@ function reasoningOf (effort: unknown, model: ModelDef): ResponsesRequest['reaso
 function textOf (format: unknown, verbosity: unknown): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {}
   if (format !== undefined && format !== null) {
-    if (!isRecord(format) || typeof format.type !== 'string') throw new InvalidInput('response_format must be an object with a type')
+    if (!isRecord(format) || typeof format.type !== 'string') throw new RequestTranslationError('response_format must be an object with a type')
     if (format.type === 'json_schema') {
       const js = format.json_schema
-      if (!isRecord(js) || typeof js.name !== 'string') throw new InvalidInput('response_format.json_schema needs a name and a schema')
+      if (!isRecord(js) || typeof js.name !== 'string') throw new RequestTranslationError('response_format.json_schema needs a name and a schema')
       const f: Record<string, unknown> = { type: 'json_schema', name: js.name, schema: isRecord(js.schema) ? js.schema : {} }
       if (typeof js.description === 'string') f.description = js.description
       if (typeof js.strict === 'boolean') f.strict = js.strict
@@ -270,7 +271,7 @@ function textOf (format: unknown, verbosity: unknown): Record<string, unknown> |
     } else if (format.type === 'json_object' || format.type === 'text') {
       out.format = { type: format.type }
     } else {
-      throw new InvalidInput(`response_format ${format.type} ${REJECT}`)
+      throw new RequestTranslationError(`response_format ${format.type} ${REJECT}`)
     }
   }
   if (typeof verbosity === 'string') out.verbosity = verbosity

@@ -1,6 +1,6 @@
 // OpenAI Responses `response` object → OpenAI chat.completion, plus the usage and finish-reason
 // mappings the stream translator shares. Pure.
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { assistantMessage, chatCompletion, type CompletionResult, type FinishReason, type ResponseOptions, type ToolCall } from '../chat-output.ts'
 
 export interface OpenAIUsage {

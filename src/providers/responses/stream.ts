@@ -14,11 +14,11 @@
 //   reasoning_summary_text.delta (and
 //   reasoning_text.delta)                    → {"reasoning_content": …} (parts separated by a blank line)
 //   response.completed / response.incomplete → {} with finish_reason, usage chunk when include_usage, [DONE]
-//   response.failed, error                   → throws UpstreamResponsesError
+//   response.failed, error                   → throws UpstreamEventError
 //   created, in_progress, other events       → nothing
-import { isRecord } from '../../util/json.ts'
+import { isRecord } from '../../core/json.ts'
 import { ChunkWriter, DONE_EVENT, type StreamOptions } from '../chat-output.ts'
-import { UpstreamBodyError } from '../late-error.ts'
+import { UpstreamBodyError, UpstreamEventError } from '../../core/errors.ts'
 import { parseEvent } from '../sse.ts'
 import { finishReason, openAIUsage } from './response.ts'
 
@@ -39,30 +39,14 @@ const CODE_STATUS: Readonly<Record<string, number>> = {
   server_error: 500,
 }
 
-/** A `response.failed` or `error` event in the upstream stream. */
-export class UpstreamResponsesError extends Error {
-  /** The upstream error `code` (or `type`), e.g. `rate_limit_exceeded`. */
-  readonly code: string
-  /** HTTP status the code stands for. */
-  readonly status: number
-  /** `{"error":{…}}` JSON text, for classification (wait hints such as resets_in_seconds). */
-  readonly raw: string
-  constructor (code: string, message: string, error: Record<string, unknown>) {
-    super(message)
-    this.name = 'UpstreamResponsesError'
-    this.code = code
-    this.status = CODE_STATUS[code] ?? 500
-    this.raw = JSON.stringify({ error: { ...error, code, message } })
-  }
-}
-
-function errorFrom (ev: Record<string, unknown>): UpstreamResponsesError {
+/** A `response.failed` or `error` event; `raw` is its `{"error":{…}}` JSON text (wait hints such as resets_in_seconds). */
+function errorFrom (ev: Record<string, unknown>): UpstreamEventError {
   const response = isRecord(ev.response) ? ev.response : undefined
   const err = isRecord(response?.error) ? response.error : isRecord(ev.error) ? ev.error : ev
   const code = typeof err.code === 'string' ? err.code : typeof err.type === 'string' && err.type !== 'error' ? err.type : 'server_error'
   const message = typeof err.message === 'string' ? err.message : `upstream reported ${code}`
   const { type: _t, ...rest } = err
-  return new UpstreamResponsesError(code, message, rest)
+  return new UpstreamEventError(code, CODE_STATUS[code] ?? 500, message, JSON.stringify({ error: { ...rest, code, message } }))
 }
 
 interface ToolState { readonly index: number, args: boolean }

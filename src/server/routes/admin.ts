@@ -4,13 +4,13 @@
 import Type from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { AGENT_ID_PATTERN } from '../../config/agent-id.ts'
-import { ForbiddenError, InvalidApiKeyError, InvalidRequestError, NotFoundError } from '../../errors.ts'
+import { AGENT_ID_PATTERN } from '../../core/agent-id.ts'
+import { ForbiddenError, InvalidApiKeyError, InvalidRequestError, NotFoundError } from '../../core/errors.ts'
 import type { StateStore } from '../../state/types.ts'
-import { profileState } from '../../routing/profile-view.ts'
+import { displayState, profileState } from '../../routing/profile-view.ts'
 import { baseOrder } from '../../routing/profile-order.ts'
-import type { Clock } from '../../routing/types.ts'
-import { ownValue } from '../../util/own.ts'
+import type { Clock } from '../../core/types.ts'
+import { ownValue } from '../../core/own.ts'
 import { isLoopbackHost, presentedKey, secretEquals } from '../client-auth.ts'
 import type { Runtime } from '../runtime.ts'
 import { errorBody } from '../error-reply.ts'
@@ -144,7 +144,7 @@ async function statusOf (deps: AdminDeps, agent: string): Promise<unknown> {
       const view = profileState(p, s, now)
       return {
         ...view,
-        state: view.state === 'ok' && view.halfOpen ? 'probe' : view.state,
+        state: displayState(view),
         cooldownUntil: s?.cooldownUntil ?? null,
         cooldownReason: s?.cooldownReason ?? null,
         disabledUntil: s?.disabledUntil ?? null,

@@ -2,18 +2,18 @@
 // winner's bytes back untouched.
 import Type from 'typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { RotorError } from '../../errors.ts'
+import { RotorError } from '../../core/errors.ts'
 import { MAX_MODEL_NAME_LENGTH } from '../../routing/model-ref.ts'
 import type { StateStore } from '../../state/types.ts'
-import type { Clock } from '../../routing/types.ts'
+import { outcomeLabel, type Clock } from '../../core/types.ts'
 import type { Logger } from '../../telemetry/logger.ts'
 import { costUsd, usageFromTail, type Usage } from '../../telemetry/usage.ts'
-import { runChat, ChatFailure, ClientAbortedError, type ChatSuccess } from '../attempt-loop.ts'
+import { runChat, type ChatResult, type ChatServed } from '../attempt-loop.ts'
 import { errorBody, toRotorError } from '../error-reply.ts'
 import { headerValue } from '../header-value.ts'
 import { writeUpstream, type StreamEnd } from '../response-writer.ts'
 import { startDeadline } from '../../providers/deadline.ts'
-import { classifyLateError } from '../../routing/classify.ts'
+import { classifyLateError } from '../../core/classify.ts'
 import type { Runtime } from '../runtime.ts'
 import type { Metrics } from '../../telemetry/metrics.ts'
 
@@ -44,7 +44,7 @@ export function chatCompletionsRoute (app: FastifyInstance, deps: ChatRouteDeps)
     reply.raw.once('close', onClose)
     const session = request.headers['x-rotor-session']
     const requested = typeof body.model === 'string' ? body.model : 'default'
-    let result: ChatSuccess
+    let result: ChatResult | Unserved
     try {
       result = await runChat({ runtime, store: deps.store, now: deps.now }, {
         agent: request.identity.agent,
@@ -55,16 +55,19 @@ export function chatCompletionsRoute (app: FastifyInstance, deps: ChatRouteDeps)
         signal: ac.signal,
       })
     } catch (err) {
+      result = { kind: 'error', err }
+    }
+    if (result.kind !== 'served') {
       clearTimeout(deadline)
       reply.raw.off('close', onClose)
-      return sendFailure(request, reply, deps, err, requested)
+      return sendFailure(request, reply, deps, result, requested)
     }
     const overheadMs = performance.now() - request.t0 - result.upstreamMs
     const headers: Record<string, string> = {
       'x-request-id': request.id,
       'x-rotor-model': headerValue(result.entry.ref),
       'x-rotor-profile': headerValue(result.profileId),
-      'x-rotor-attempts': String(result.attempts),
+      'x-rotor-attempts': String(result.attemptCount),
       'x-rotor-overhead-ms': overheadMs.toFixed(3),
     }
     // Pinned at commit, not at the end of the body: a client's next request may come
@@ -77,13 +80,13 @@ export function chatCompletionsRoute (app: FastifyInstance, deps: ChatRouteDeps)
     const end = await writeUpstream(reply.raw, result.response, headers, stream)
     clearTimeout(deadline)
     reply.raw.off('close', onClose)
-    await settle(deps, request, result, end)
+    await recordStreamEnd(deps, request, result, end)
     logSuccess(request, deps, requested, result, end, overheadMs)
   })
 }
 
-/** Records the attempt's final outcome in the state store once the body is done. */
-async function settle (deps: ChatRouteDeps, request: FastifyRequest, result: ChatSuccess, end: StreamEnd): Promise<void> {
+/** Records how the served attempt ended in the state store, once the body is done. */
+async function recordStreamEnd (deps: ChatRouteDeps, request: FastifyRequest, result: ChatServed, end: StreamEnd): Promise<void> {
   const agent = request.identity.agent
   const runtime = deps.runtime()
   try {
@@ -110,28 +113,31 @@ async function settle (deps: ChatRouteDeps, request: FastifyRequest, result: Cha
   }
 }
 
-function sendFailure (request: FastifyRequest, reply: FastifyReply, deps: ChatRouteDeps, err: unknown, model: string): FastifyReply | undefined {
+/** What a request that was not served came to: a failed run, a client gone, or an error thrown on the way (unknown agent, bad model name, a bug). */
+type Unserved = Exclude<ChatResult, { kind: 'served' }> | { readonly kind: 'error', readonly err: unknown }
+
+function sendFailure (request: FastifyRequest, reply: FastifyReply, deps: ChatRouteDeps, unserved: Unserved, model: string): FastifyReply | undefined {
   const durationMs = performance.now() - request.t0
   // Refused names can be megabytes long; the log line keeps a prefix.
   const requested = model.length > MAX_MODEL_NAME_LENGTH ? `${model.slice(0, MAX_MODEL_NAME_LENGTH)}…` : model
-  if (err instanceof ClientAbortedError) {
+  if (unserved.kind === 'client_aborted') {
     deps.log.info({ reqId: request.id, agent: request.identity.agent, client: request.identity.name, requested, status: 499, durationMs }, 'client aborted')
     deps.metrics.request(requested, '-', 499)
     reply.hijack()
     reply.raw.destroy()
     return undefined
   }
-  const failure = err instanceof ChatFailure ? err : undefined
-  const rotorError: RotorError = failure?.error ?? toRotorError(err)
-  if (!(err instanceof RotorError) && failure === undefined) deps.log.error({ err, reqId: request.id }, 'chat request failed')
+  const failure = unserved.kind === 'failed' ? unserved : undefined
+  const rotorError: RotorError = unserved.kind === 'failed' ? unserved.error : toRotorError(unserved.err)
+  if (unserved.kind === 'error' && !(unserved.err instanceof RotorError)) deps.log.error({ err: unserved.err, reqId: request.id }, 'chat request failed')
   const attempts = failure?.attempts ?? []
   const overheadMs = durationMs - (failure?.upstreamMs ?? 0)
   deps.log.info({
     reqId: request.id, agent: request.identity.agent, client: request.identity.name, requested,
     attempts: attempts.length, status: rotorError.status, code: rotorError.publicCode, durationMs,
-    failures: attempts.map((a) => `${a.ref}@${a.profileId}:${a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind}`),
+    failures: attempts.map((a) => `${a.ref}@${a.profileId}:${outcomeLabel(a.outcome)}`),
   }, 'request failed')
-  for (const a of attempts) deps.metrics.attempt(a.ref, a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind)
+  for (const a of attempts) deps.metrics.attempt(a.ref, outcomeLabel(a.outcome))
   // A name that never resolved is the client's free text: as a metric label it would grow
   // one series per request, so only names that planned (ChatFailure) are kept.
   deps.metrics.request(failure !== undefined ? requested : '-', '-', rotorError.status)
@@ -140,11 +146,11 @@ function sendFailure (request: FastifyRequest, reply: FastifyReply, deps: ChatRo
     .send(errorBody(rotorError))
 }
 
-function logSuccess (request: FastifyRequest, deps: ChatRouteDeps, requested: string, result: ChatSuccess, end: StreamEnd, overheadMs: number): void {
+function logSuccess (request: FastifyRequest, deps: ChatRouteDeps, requested: string, result: ChatServed, end: StreamEnd, overheadMs: number): void {
   const usage: Usage | undefined = end.kind === 'complete' ? usageFromTail(end.tail) : undefined
   const cost = usage === undefined ? undefined : costUsd(usage, result.model.cost)
   const status = end.kind === 'complete' ? result.response.status : end.kind === 'client_aborted' ? 499 : 502
-  for (const a of result.failures) deps.metrics.attempt(a.ref, a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind)
+  for (const a of result.failures) deps.metrics.attempt(a.ref, outcomeLabel(a.outcome))
   deps.metrics.attempt(result.entry.ref, 'ok')
   deps.metrics.request(result.entry.ref, result.entry.provider, status)
   deps.metrics.upstream(result.entry.ref, result.response.ttfbMs, performance.now() - request.t0)
@@ -156,7 +162,7 @@ function logSuccess (request: FastifyRequest, deps: ChatRouteDeps, requested: st
     requested,
     model: result.entry.ref,
     profile: result.profileId,
-    attempts: result.attempts,
+    attempts: result.attemptCount,
     status,
     stream: end.kind,
     error: end.kind === 'upstream_error' || end.kind === 'write_failed' ? end.message : undefined,

@@ -2,7 +2,7 @@
 import Type from 'typebox'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { ModelNotFoundError } from '../../errors.ts'
+import { ModelNotFoundError } from '../../core/errors.ts'
 import type { Runtime } from '../runtime.ts'
 import { errorBody } from '../error-reply.ts'
 

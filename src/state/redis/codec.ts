@@ -5,8 +5,7 @@
 //   fc:<reason>                        failureCounts[reason]
 //   m:<model>:until|n|at|probe         modelCooldowns[model].until|errorCount|lastFailureAt|probeUntil
 // A model entry exists when its `until` field does (the scripts always write until, n and at).
-import type { ModelCooldown, UsageStats } from '../../auth/types.ts'
-import type { Reason } from '../../routing/types.ts'
+import type { Reason, ModelCooldown, UsageStats } from '../../core/types.ts'
 
 const NUMERIC = ['lastUsed', 'errorCount', 'lastFailureAt', 'cooldownUntil', 'disabledUntil', 'probeUntil'] as const
 const REASONS: ReadonlySet<string> = new Set<Reason>(['rate_limit', 'billing', 'auth', 'timeout', 'format', 'unknown'])
@@ -76,11 +75,6 @@ export function decodeStats (raw: unknown): UsageStats | undefined {
 /** A number for ARGV: JS's shortest round-trip form, which Lua's tonumber reads back exactly. */
 export function arg (n: number): string {
   return Number.isFinite(n) ? String(n) : '0'
-}
-
-/** pos() of cooldown-policy.ts: non-finite or ≤ 0 → 0. */
-export function positive (x: number | undefined): number {
-  return x !== undefined && Number.isFinite(x) && x > 0 ? x : 0
 }
 
 /** Session pin value: the absolute expiry (caller's clock) travels with the profile id. */

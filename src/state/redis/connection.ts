@@ -2,15 +2,7 @@
 // offline queue, one retry, short timeouts, reconnect forever in the background.
 import { Redis } from 'ioredis'
 import { defineScripts } from './scripts.ts'
-
-/** A Redis failure as the rest of rotor sees it: no ioredis types, no credentials. */
-export class StateUnavailableError extends Error {
-  readonly code = 'ROTOR_ERR_STATE_UNAVAILABLE'
-  constructor (message: string) {
-    super(message)
-    this.name = 'StateUnavailableError'
-  }
-}
+import { StateUnavailableError } from '../../core/errors.ts'
 
 export interface ConnectionOptions {
   readonly url: string
@@ -37,17 +29,6 @@ export function createClient (opts: ConnectionOptions): Redis {
   })
   defineScripts(client)
   return client
-}
-
-/** The URL for logs: the password (and any userinfo secret) replaced by ***. */
-export function redactUrl (url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
-  } catch {
-    return '(unparsable redis url)'
-  }
 }
 
 /** Wraps any Redis/ioredis failure once; the message never carries the URL's password. */

@@ -1,9 +1,7 @@
 // What a replica recorded while Redis was unreachable, kept as mergeable deltas (not as
 // snapshots) so the resync can fold it into whatever the other replicas wrote meanwhile —
 // and, after Redis lost an agent's state, the entries of the local mirror to put back (seeds).
-import type { UsageStats } from '../../auth/types.ts'
-import type { Reason } from '../../routing/types.ts'
-import type { FailureInput } from '../types.ts'
+import type { Reason, UsageStats, FailureInput } from '../../core/types.ts'
 import type { Pin } from '../local-state.ts'
 import { arg, encodeStats } from './codec.ts'
 

@@ -14,7 +14,7 @@
 //                                      a failure re-sent after a timeout counts once
 // The `{<agent>}` hash tag puts all keys of one agent in one Redis Cluster slot, so every
 // script (each touches the keys of one agent only) is single-slot.
-import { ConfigError } from '../../errors.ts'
+import { ConfigError } from '../../core/errors.ts'
 
 export interface Keys {
   readonly prefix: string

@@ -3,7 +3,7 @@
 // (redis-store.ts). Parts that fail go back into `dirty` for the next try; sending a part
 // twice is harmless (resync-scripts.ts).
 import type { Redis } from 'ioredis'
-import type { UsageStats } from '../../auth/types.ts'
+import type { UsageStats } from '../../core/types.ts'
 import { decodeVersioned, encodePin, type VersionedStats } from './codec.ts'
 import { emptyBatch, inner, mergeArgs, seedArgs, type Dirty, type DirtyBatch } from './dirty.ts'
 import type { Keys } from './keys.ts'

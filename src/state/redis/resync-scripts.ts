@@ -4,7 +4,7 @@
 import { EVENTS, PRELUDE } from './script-prelude.ts'
 
 /**
- * Offline changes of one profile (shared-state.md §3). KEYS stats ver epoch events. ARGV: now
+ * Offline changes of one profile (docs/operations.md). KEYS stats ver epoch events. ARGV: now
  * windowMs retentionMs clearedAt lastUsed cooldownUntil cooldownReason disabledUntil
  * disabledReason allModelsClearedAt nModelClears [model clearedAt]* nModels [model until]*
  * nEvents [id at reason scope profileWide('1'|'0') model('' = none)]*.

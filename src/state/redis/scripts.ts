@@ -97,7 +97,7 @@ return reply(finish())
  * applySuccess(stats, now, model) (other models' rate limits stay) + lastGood[provider].
  * A success older than a failure already recorded (another replica's clock, or a command
  * resent after a reconnect) does not clear that failure: applySuccessInOrder() in
- * local-state.ts. In time order this is exactly applySuccess.
+ * core/cooldown-policy.ts. In time order this is exactly applySuccess.
  */
 const RECORD_SUCCESS = `${PRELUDE}
 local now, retention, model = tonumber(ARGV[1]), tonumber(ARGV[4]), ARGV[5]

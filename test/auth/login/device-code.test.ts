@@ -1,7 +1,7 @@
 // Device-code logins (Qwen Portal with PKCE, GitHub for Copilot) against a loopback IdP, with
 // an instant sleep that records the poll intervals the flow honoured.
 import t, { type Test } from 'tap'
-import { loginGitHubCopilot, loginQwenPortal } from '../../../src/auth/login/index.ts'
+import { loginGitHubCopilot, loginQwenPortal } from '../../../src/auth/login/device-code.ts'
 import { s256, ScriptedIO, startFakeIdp, type FakeIdp, type IdpReply, type IdpRequest } from './helpers.ts'
 
 const NOW = 1767225600_000

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { LoginIO } from '../../../src/auth/login/index.ts'
+import type { LoginIO } from '../../../src/auth/login/types.ts'
 
 export interface IdpRequest {
   readonly method: string

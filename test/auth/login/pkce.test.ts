@@ -4,7 +4,8 @@ import { readFileSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { loginAnthropic, loginChutes, loginOpenAICodex, parsePastedCode, storeLoginResult } from '../../../src/auth/login/index.ts'
+import { loginAnthropic, loginChutes, loginOpenAICodex, parsePastedCode } from '../../../src/auth/login/pkce.ts'
+import { storeLoginResult } from '../../../src/auth/login/store.ts'
 import { authorizeRoute, followAuthorize, jwt, s256, ScriptedIO, startFakeIdp, type FakeIdp, type Route } from './helpers.ts'
 
 const NOW = 1767225600_000

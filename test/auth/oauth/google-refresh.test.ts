@@ -3,7 +3,7 @@
 // project (and any other stored field) survives the refresh.
 import t from 'tap'
 import { refreshOAuthToken } from '../../../src/auth/oauth/token-endpoints.ts'
-import { RefreshError } from '../../../src/auth/oauth/types.ts'
+import { RefreshError } from '../../../src/core/errors.ts'
 import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, startFakeCloudCode } from '../../helpers/fake-cloudcode.ts'
 
 t.test('a refresh sends client id and secret, keeps the refresh token and the projectId', async (t) => {
@@ -35,7 +35,7 @@ t.test('with a configured client of its own, the built-in secret is not sent (Go
     now: Date.now(),
   }).catch((e: unknown) => e)
   t.ok(err instanceof RefreshError)
-  t.equal((err as RefreshError).code, 'invalid_client')
+  t.equal((err as RefreshError).oauthError, 'invalid_client')
   t.equal(cc.grants[0].client_secret, undefined)
 })
 

@@ -1,9 +1,9 @@
-// The refresh grant each provider expects (providers.md §2, §3, §7, §10, §12) and how token
+// The refresh grant each provider expects (docs/providers.md) and how token
 // responses and OAuth errors are read. The network is a recording fetch function.
 import t from 'tap'
 import { refreshOAuthToken, type FetchLike } from '../../../src/auth/oauth/token-endpoints.ts'
 import type { StoredToken } from '../../../src/auth/oauth/types.ts'
-import { RefreshError } from '../../../src/auth/oauth/types.ts'
+import { RefreshError } from '../../../src/core/errors.ts'
 import { unsignedJwt } from '../../helpers/fake-token-endpoint.ts'
 
 interface Sent { url: string, contentType: string, body: string }

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { AnthropicStreamTranslator, UpstreamStreamError } from '../../../src/providers/anthropic/stream.ts'
+import { AnthropicStreamTranslator } from '../../../src/providers/anthropic/stream.ts'
+import { UpstreamEventError } from '../../../src/core/errors.ts'
 import { errorEvent, messageStream, type SseEvent } from '../../helpers/fake-anthropic.ts'
 import { assemble, deltas, parseSse } from './sse.ts'
 
@@ -93,12 +94,12 @@ t.test('ping and message_start produce nothing; the role chunk waits for content
   t.ok(tr.started)
 })
 
-t.test('an error event throws UpstreamStreamError with the upstream type and message', async (t) => {
+t.test('an error event throws UpstreamEventError with the upstream type and message', async (t) => {
   const events = messageStream({ blocks: [{ type: 'text', parts: ['partial'] }] }).slice(0, 4)
   events.push(errorEvent('overloaded_error', 'Overloaded'))
   let caught: unknown
   try { run(events) } catch (err) { caught = err }
-  t.ok(caught instanceof UpstreamStreamError)
+  t.ok(caught instanceof UpstreamEventError)
   t.match(caught, { errorType: 'overloaded_error', message: 'Overloaded' })
 })
 

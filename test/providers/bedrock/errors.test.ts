@@ -2,7 +2,7 @@
 // answers (header or body type) and for exception frames.
 import t from 'tap'
 import { BEDROCK_ERRORS, classifyBedrockHttp, normalizeErrorType, streamExceptionOutcome } from '../../../src/providers/bedrock/errors.ts'
-import { decide } from '../../../src/routing/classify.ts'
+import { decide } from '../../../src/core/classify.ts'
 
 const TABLE: ReadonlyArray<[type: string, status: number, kind: string, reason: string | undefined, next: string, scope: string]> = [
   ['ThrottlingException', 429, 'failure', 'rate_limit', 'next_profile', 'model'],

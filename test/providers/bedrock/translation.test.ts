@@ -3,7 +3,8 @@ import t from 'tap'
 import type { ModelDef } from '../../../src/config/types.ts'
 import { toConverseRequest } from '../../../src/providers/bedrock/request.ts'
 import { fromConverseResponse } from '../../../src/providers/bedrock/response.ts'
-import { BedrockStreamError, BedrockStreamTranslator } from '../../../src/providers/bedrock/stream.ts'
+import { BedrockStreamTranslator } from '../../../src/providers/bedrock/stream.ts'
+import { UpstreamEventError } from '../../../src/core/errors.ts'
 
 const claude: ModelDef = {
   id: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', name: 'Claude', api: 'bedrock-converse-stream', reasoning: true,
@@ -132,5 +133,5 @@ t.test('the stream translator holds the role chunk back, ends with usage and [DO
   cut.push('contentBlockDelta', '{"contentBlockIndex":0,"delta":{"text":"Hi"}}')
   t.throws(() => cut.end(), /ended before messageStop/)
   const failing = new BedrockStreamTranslator({ includeUsage: false, created: 1, model: 'm', id: 'c' })
-  t.throws(() => failing.push('exception:throttlingException', '{"message":"slow"}'), new BedrockStreamError('ThrottlingException', 'slow'))
+  t.throws(() => failing.push('exception:throttlingException', '{"message":"slow"}'), new UpstreamEventError('ThrottlingException', 429, 'slow'))
 })

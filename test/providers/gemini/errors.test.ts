@@ -1,7 +1,7 @@
 // Cloud Code Assist error answers → Outcomes: the pure mapping the cooldown table depends on.
 import t from 'tap'
 import { classifyCloudCodeError, LONG_WAIT_MS, parseGoogleError } from '../../../src/providers/gemini/errors.ts'
-import { decide } from '../../../src/routing/classify.ts'
+import { decide } from '../../../src/core/classify.ts'
 import { createSecretRegistry } from '../../../src/auth/secret-registry.ts'
 import { fromUpstream } from '../../../src/server/upstream-text.ts'
 import { googleError } from '../../helpers/fake-cloudcode.ts'

@@ -7,6 +7,7 @@ import { DEFAULT_USAGE, googleError, startFakeCloudCode, textResponse, type Fake
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream.ts'
 import type { TestGateway } from '../../helpers/gateway.ts'
 import { chatAnswer, openaiClient, startProviderGateway, weatherTool } from '../../helpers/provider-gateway.ts'
+import { until } from '../../helpers/wait.ts'
 
 const OPENAI_KEY = 'sk-proj-antigravitytest-3c4d'
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
@@ -306,4 +307,27 @@ t.test('an exhausted quota on one model leaves the account\'s other models usabl
   t.equal(other.status, 200)
   t.equal(other.headers.get('x-rotor-profile'), 'google-antigravity:dev@example.com')
   t.equal(cc.requests.at(-1)?.body.model, 'claude-sonnet-4-5-thinking')
+})
+
+t.test('an exhausted quota reported mid-stream cools only that model until its reset, as it would before any output', async (t) => {
+  const { gw, cc } = await setup(t, { fallback: false })
+  const profile = 'google-antigravity:dev@example.com'
+  const release = Promise.withResolvers<void>()
+  cc.reply({ kind: 'sse', events: [textResponse(['Once upon']), JSON.stringify(QUOTA)], gate: { after: 1, release: release.promise } })
+  const before = Date.now()
+  const res = await gw.chat({ model: 'gem', stream: true, messages: [{ role: 'user', content: 'story' }] })
+  t.equal(res.status, 200, 'committed with the first output')
+  release.resolve()
+  const text = await res.text()
+  t.match(text, /"content":"Once upon"/)
+  t.match(text.split('\n\n').filter(Boolean).at(-1) ?? '', /^data: \{"error":\{/, 'the stream ends with the error event')
+  // The failure is recorded once the body is done; wait for it, bounded.
+  await until(async () => (await gw.store.readStats('default', [profile])).get(profile)?.errorCount === 1, 5000, 'the late error was recorded')
+  const stats = (await gw.store.readStats('default', [profile])).get(profile)
+  t.equal(stats?.disabledUntil, undefined, 'no billing disable of the whole profile')
+  t.equal(stats?.cooldownUntil, undefined, 'no profile-wide cooldown')
+  const until3h = stats?.modelCooldowns?.['gemini-3-pro-high']?.until ?? 0
+  t.ok(until3h >= before + (3 * 3600 + 2 * 60 + 5) * 1000, 'the model cools until the quota reset (3h2m5s)')
+  const other = await gw.chat({ model: 'google-antigravity/claude-sonnet-4-5-thinking', messages: [{ role: 'user', content: 'hi' }] })
+  t.equal(other.status, 200, 'the account\'s other models still answer')
 })

@@ -2,7 +2,8 @@
 // non-stream generateContent answer → chat.completion.
 import t from 'tap'
 import { fromCloudCodeResponse } from '../../../src/providers/gemini/response.ts'
-import { CloudCodeStreamError, GeminiStreamTranslator } from '../../../src/providers/gemini/stream.ts'
+import { GeminiStreamTranslator } from '../../../src/providers/gemini/stream.ts'
+import { UpstreamEventError } from '../../../src/core/errors.ts'
 import { googleError, textResponse } from '../../helpers/fake-cloudcode.ts'
 import { assemble, deltas, parseSse } from '../anthropic/sse.ts'
 
@@ -89,8 +90,8 @@ t.test('a stream cut before any finish reason is an error at EOF; an error event
   const tr2 = new GeminiStreamTranslator({ includeUsage: false, created: 0, model: 'm' })
   let thrown: unknown
   try { tr2.push(undefined, JSON.stringify(googleError(429, 'RESOURCE_EXHAUSTED', 'slow down'))) } catch (err) { thrown = err }
-  t.ok(thrown instanceof CloudCodeStreamError)
-  t.equal((thrown as CloudCodeStreamError).status, 429)
+  t.ok(thrown instanceof UpstreamEventError)
+  t.equal((thrown as UpstreamEventError).status, 429)
   t.equal(tr2.started, false, 'nothing was produced before the error, so the gateway may fail over')
 })
 

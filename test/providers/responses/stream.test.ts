@@ -1,6 +1,7 @@
 import t from 'tap'
 import { fromResponsesObject, openAIUsage } from '../../../src/providers/responses/response.ts'
-import { ResponsesAggregator, ResponsesStreamTranslator, UpstreamResponsesError } from '../../../src/providers/responses/stream.ts'
+import { ResponsesAggregator, ResponsesStreamTranslator } from '../../../src/providers/responses/stream.ts'
+import { UpstreamEventError } from '../../../src/core/errors.ts'
 import { assemble, deltas, parseSse } from '../anthropic/sse.ts'
 import { failedTranscript, transcript, usageOf, type SseEvent } from './fake-codex.ts'
 
@@ -75,17 +76,17 @@ t.test('response.incomplete ends with finish_reason length', async (t) => {
   t.equal(assemble(parseSse(run(transcript([{ type: 'message', text: ['cut'] }], { incomplete: 'max_output_tokens' })))).finish, 'length')
 })
 
-t.test('response.failed throws an UpstreamResponsesError carrying code, status and wait hint; nothing was emitted before it', async (t) => {
+t.test('response.failed throws an UpstreamEventError carrying code, status and wait hint; nothing was emitted before it', async (t) => {
   const tr = new ResponsesStreamTranslator(opts)
   const events = failedTranscript('usage_limit_reached', 'The usage limit has been reached', { resets_in_seconds: 1800 })
   let out = ''
   let caught: unknown
   try { for (const e of events) out += tr.push(e.event, JSON.stringify(e.data)) } catch (err) { caught = err }
-  t.ok(caught instanceof UpstreamResponsesError)
-  const e = caught as UpstreamResponsesError
-  t.equal(e.code, 'usage_limit_reached')
+  t.ok(caught instanceof UpstreamEventError)
+  const e = caught as UpstreamEventError
+  t.equal(e.errorType, 'usage_limit_reached')
   t.equal(e.status, 429)
-  t.same(JSON.parse(e.raw), { error: { resets_in_seconds: 1800, code: 'usage_limit_reached', message: 'The usage limit has been reached' } })
+  t.same(JSON.parse(e.raw ?? ''), { error: { resets_in_seconds: 1800, code: 'usage_limit_reached', message: 'The usage limit has been reached' } })
   t.equal(out, '')
   t.equal(tr.started, false)
 })
@@ -96,7 +97,10 @@ t.test('an error event mid-stream throws after the text already emitted', async 
   let out = ''
   for (const e of events) out += tr.push(e.event, JSON.stringify(e.data))
   t.equal(assemble(parseSse(out)).content, 'partial')
-  t.throws(() => tr.push('error', JSON.stringify({ type: 'error', code: 'server_error', message: 'boom', param: null })), { code: 'server_error', status: 500 })
+  let caught: unknown
+  try { tr.push('error', JSON.stringify({ type: 'error', code: 'server_error', message: 'boom', param: null })) } catch (err) { caught = err }
+  t.ok(caught instanceof UpstreamEventError, 'expected to throw')
+  t.match(caught, { errorType: 'server_error', status: 500 })
 })
 
 t.test('an upstream that stops before response.completed is an error, not a silent stop', async (t) => {

@@ -2,9 +2,9 @@
 // transition, and the resync that folds offline changes into what other replicas wrote.
 import t from 'tap'
 import { Writable } from 'node:stream'
-import { applyFailure } from '../../../src/routing/cooldown-policy.ts'
+import { applyFailure } from '../../../src/core/cooldown-policy.ts'
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../../../src/state/redis-store.ts'
-import type { FailureInput } from '../../../src/state/types.ts'
+import type { FailureInput } from '../../../src/core/types.ts'
 import { createLogger } from '../../../src/telemetry/logger.ts'
 import { freePort, startCuttableProxy, startRedisServer, uniquePrefix, type Teardownable } from '../../helpers/redis.ts'
 import { policy, testClock, type TestClock } from '../contract.ts'

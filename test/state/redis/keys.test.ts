@@ -1,6 +1,6 @@
 // Key layout: everything under the prefix, one hash tag per agent, expiry on every key.
 import t from 'tap'
-import { ConfigError } from '../../../src/errors.ts'
+import { ConfigError } from '../../../src/core/errors.ts'
 import { createKeys, globEscape } from '../../../src/state/redis/keys.ts'
 import { createRedisStore } from '../../../src/state/redis-store.ts'
 import { policy } from '../contract.ts'

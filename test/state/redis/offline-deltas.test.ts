@@ -2,13 +2,12 @@
 // it in: every failure is an event with an id, so a batch that reaches Redis twice counts once.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { applyFailure } from '../../../src/routing/cooldown-policy.ts'
+import { applyFailure } from '../../../src/core/cooldown-policy.ts'
 import { createDirty, mergeArgs, type StatsDelta } from '../../../src/state/redis/dirty.ts'
 import { decodeVersioned } from '../../../src/state/redis/codec.ts'
 import { createKeys } from '../../../src/state/redis/keys.ts'
 import { defineScripts } from '../../../src/state/redis/scripts.ts'
-import type { UsageStats } from '../../../src/auth/types.ts'
-import type { FailureInput } from '../../../src/state/types.ts'
+import type { UsageStats, FailureInput } from '../../../src/core/types.ts'
 import { redisForTest } from '../../helpers/redis.ts'
 import { policy, testClock, type TestClock } from '../contract.ts'
 

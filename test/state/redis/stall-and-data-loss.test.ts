@@ -4,9 +4,8 @@
 // once; a Redis that comes back empty (restart without persistence, FLUSHALL) must get the
 // replicas' cooldowns back, not silently lose them.
 import t from 'tap'
-import type { UsageStats } from '../../../src/auth/types.ts'
+import type { UsageStats, FailureInput } from '../../../src/core/types.ts'
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../../../src/state/redis-store.ts'
-import type { FailureInput } from '../../../src/state/types.ts'
 import { startRedisServer, testClient, uniquePrefix, type RedisServer, type Teardownable } from '../../helpers/redis.ts'
 import { until } from '../../helpers/wait.ts'
 import { policy, testClock, type TestClock } from '../contract.ts'

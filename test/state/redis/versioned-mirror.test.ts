@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../../../src/state/redis-store.ts'
 import { SCRIPTS } from '../../../src/state/redis/scripts.ts'
-import type { FailureInput } from '../../../src/state/types.ts'
+import type { FailureInput } from '../../../src/core/types.ts'
 import { redisForTest, testClient, type Teardownable } from '../../helpers/redis.ts'
 import { policy, testClock, type TestClock } from '../contract.ts'
 

@@ -1,7 +1,8 @@
-// Upstream response / transport error → Outcome, and Outcome → Decision (DESIGN §5 table,
-// providers.md §13). Pure: status, headers and body text in; no I/O.
-import type { Decision, LateError, LateVerdict, Outcome } from './types.ts'
-import { isRecord } from '../util/json.ts'
+// Upstream response / transport error → Outcome, and Outcome → Decision (docs/routing.md,
+// docs/providers.md). Pure: status, headers and body text in; no I/O.
+import type { Decision, ErrorSignal, LateError, LateVerdict, Outcome, UpstreamErrorFacts } from './types.ts'
+import { isRecord } from './json.ts'
+import { positiveMs } from './numbers.ts'
 
 export type HttpHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
 export type FailureOutcome = Extract<Outcome, { kind: 'failure' }>
@@ -31,7 +32,8 @@ export function safeMessage (text: string, max = MAX_MESSAGE): string {
   return `${/\S$/.test(cut) && /\S/.test(s[max - 1]) ? cut.replace(/\S+$/, '') : cut}…`
 }
 
-function header (headers: HttpHeaders, name: string): string | undefined {
+/** A header's trimmed value, whatever the case of its name; undefined when absent or blank. */
+export function findHeader (headers: HttpHeaders, name: string): string | undefined {
   for (const [k, v] of Object.entries(headers)) {
     if (k.toLowerCase() !== name) continue
     const s = typeof v === 'string' ? v : v?.[0]
@@ -65,36 +67,33 @@ function parseRetryAfter (text: string, now: number | undefined): number | undef
   return Number.isNaN(at) ? undefined : at - now
 }
 
-const positive = (ms: number | undefined): number | undefined =>
-  ms !== undefined && Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : undefined
-
 /**
  * Upstream wait hint in ms. `retry-after-ms` / `retry-after` are authoritative. Otherwise the
  * per-limit reset headers: the latest reset of the limits reported exhausted (remaining 0),
  * else the soonest reset (over-estimating would cool a profile longer than needed).
  */
 export function retryAfterFromHeaders (headers: HttpHeaders, now?: number): number | undefined {
-  const ms = header(headers, 'retry-after-ms')
-  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return positive(Number(ms))
-  const ra = header(headers, 'retry-after')
+  const ms = findHeader(headers, 'retry-after-ms')
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms)) return positiveMs(Number(ms))
+  const ra = findHeader(headers, 'retry-after')
   if (ra !== undefined) {
-    const v = positive(parseRetryAfter(ra, now))
+    const v = positiveMs(parseRetryAfter(ra, now))
     if (v !== undefined) return v
   }
   const exhausted: number[] = []
   const all: number[] = []
   const consider = (reset: string | undefined, remaining: string | undefined, parse: (s: string) => number | undefined): void => {
     if (reset === undefined) return
-    const v = positive(parse(reset))
+    const v = positiveMs(parse(reset))
     if (v === undefined) return
     all.push(v)
     if (remaining !== undefined && Number(remaining) === 0) exhausted.push(v)
   }
   for (const kind of ['requests', 'tokens']) {
-    consider(header(headers, `x-ratelimit-reset-${kind}`), header(headers, `x-ratelimit-remaining-${kind}`), parseDurationMs)
+    consider(findHeader(headers, `x-ratelimit-reset-${kind}`), findHeader(headers, `x-ratelimit-remaining-${kind}`), parseDurationMs)
   }
   for (const kind of ['requests', 'tokens', 'input-tokens', 'output-tokens', 'unified']) {
-    consider(header(headers, `anthropic-ratelimit-${kind}-reset`), header(headers, `anthropic-ratelimit-${kind}-remaining`), s => parseRetryAfter(s, now))
+    consider(findHeader(headers, `anthropic-ratelimit-${kind}-reset`), findHeader(headers, `anthropic-ratelimit-${kind}-remaining`), s => parseRetryAfter(s, now))
   }
   if (exhausted.length > 0) return Math.max(...exhausted)
   if (all.length > 0) return Math.min(...all)
@@ -123,17 +122,66 @@ function parseBody (bodyText: string, now: number | undefined): ParsedBody {
 
 /** Codex `resets_in_seconds` / `resets_at`, Google RetryInfo `retryDelay: "30s"`. */
 function bodyHint (err: Record<string, unknown>, now: number | undefined): number | undefined {
-  if (typeof err.resets_in_seconds === 'number') return positive(err.resets_in_seconds * 1000)
-  if (typeof err.resets_at === 'number' && now !== undefined) return positive(err.resets_at * 1000 - now)
+  if (typeof err.resets_in_seconds === 'number') return positiveMs(err.resets_in_seconds * 1000)
+  if (typeof err.resets_at === 'number' && now !== undefined) return positiveMs(err.resets_at * 1000 - now)
   if (Array.isArray(err.details)) {
     for (const d of err.details) {
       if (isRecord(d) && typeof d.retryDelay === 'string') {
-        const v = positive(parseDurationMs(d.retryDelay))
+        const v = positiveMs(parseDurationMs(d.retryDelay))
         if (v !== undefined) return v
       }
     }
   }
   return undefined
+}
+
+/**
+ * What a generic (OpenAI-style or plain-text) error answer signals: the status, refined by the
+ * few body texts that change its meaning. `haystack` is the start of the body.
+ */
+function httpSignal (status: number, haystack: string): ErrorSignal {
+  if (status === 429) return QUOTA_429.test(haystack) ? 'billing' : 'rate_limit'
+  if (status === 529) return 'overloaded'
+  if (status === 402) return VENICE_AUTH_402.test(haystack) ? 'auth' : 'billing'
+  if (status === 401) return 'auth'
+  if (status === 403) return MODERATION_403.test(haystack) ? 'bad_request' : 'auth'
+  if (status === 404) return 'model_not_found'
+  if (status === 408) return 'timeout'
+  if (status === 400) {
+    if (CREDIT_BALANCE.test(haystack)) return 'billing'
+    if (MODEL_NOT_FOUND_400.test(haystack)) return 'model_not_found'
+  }
+  if (status >= 500) return OVERLOADED.test(haystack) ? 'overloaded' : 'transient'
+  if (status >= 400) return 'bad_request'
+  // 1xx/3xx reaching here mean the adapter got something it cannot use.
+  return 'transient'
+}
+
+/**
+ * What rotor does with an upstream error, whatever its family and whether it came as an HTTP
+ * answer or inside a stream: the one decision from signal to outcome.
+ */
+export function outcomeOf (facts: UpstreamErrorFacts, message: string): HttpOutcome {
+  const { status, retryAfterMs } = facts
+  const failure = (reason: FailureOutcome['reason']): FailureOutcome =>
+    retryAfterMs === undefined ? { kind: 'failure', reason, status, message } : { kind: 'failure', reason, status, message, retryAfterMs }
+  switch (facts.signal) {
+    case 'rate_limit':
+    case 'overloaded':
+      return failure('rate_limit')
+    // A quota with a known reset cools only this model until then; without one it is a billing-class failure.
+    case 'quota': return failure(retryAfterMs === undefined ? 'billing' : 'rate_limit')
+    case 'billing': return failure('billing')
+    case 'auth': return failure('auth')
+    case 'timeout': return failure('timeout')
+    case 'transient': return failure('unknown')
+    case 'model_not_found': return { kind: 'model_not_found', status, message }
+    case 'bad_request': return { kind: 'bad_request', status, message }
+    default: {
+      const never: never = facts.signal
+      throw new Error(`unknown error signal ${String(never)}`)
+    }
+  }
 }
 
 /**
@@ -143,26 +191,9 @@ function bodyHint (err: Record<string, unknown>, now: number | undefined): numbe
 export function classifyHttp (status: number, headers: HttpHeaders, bodyText: string, now?: number): HttpOutcome {
   const body = parseBody(bodyText, now)
   const message = body.message === undefined ? `HTTP ${status}` : `HTTP ${status}: ${safeMessage(body.message)}`
-  const haystack = bodyText.slice(0, 16_384)
   const retryAfterMs = retryAfterFromHeaders(headers, now) ?? body.hintMs
-  const failure = (reason: FailureOutcome['reason']): FailureOutcome =>
-    retryAfterMs === undefined ? { kind: 'failure', reason, status, message } : { kind: 'failure', reason, status, message, retryAfterMs }
-
-  if (status === 429) return failure(QUOTA_429.test(haystack) ? 'billing' : 'rate_limit')
-  if (status === 529) return failure('rate_limit')
-  if (status === 402) return failure(VENICE_AUTH_402.test(haystack) ? 'auth' : 'billing')
-  if (status === 401) return failure('auth')
-  if (status === 403) return MODERATION_403.test(haystack) ? { kind: 'bad_request', status, message } : failure('auth')
-  if (status === 404) return { kind: 'model_not_found', status, message }
-  if (status === 408) return failure('timeout')
-  if (status === 400) {
-    if (CREDIT_BALANCE.test(haystack)) return failure('billing')
-    if (MODEL_NOT_FOUND_400.test(haystack)) return { kind: 'model_not_found', status, message }
-  }
-  if (status >= 500) return failure(OVERLOADED.test(haystack) ? 'rate_limit' : 'unknown')
-  if (status >= 400) return { kind: 'bad_request', status, message }
-  // 1xx/3xx reaching here mean the adapter got something it cannot use.
-  return failure('unknown')
+  const signal = httpSignal(status, bodyText.slice(0, 16_384))
+  return outcomeOf(retryAfterMs === undefined ? { status, signal } : { status, signal, retryAfterMs }, message)
 }
 
 const TIMEOUT_CODES: ReadonlySet<string> = new Set([
@@ -243,7 +274,10 @@ export function decide (outcome: Outcome): Decision {
 export function classifyLateError (late: LateError, now?: number): LateVerdict {
   switch (late.kind) {
     case 'upstream': {
-      const outcome = classifyHttp(late.status, {}, late.raw ?? '', now)
+      // A family that read its own error format said what it signals; else the body is read as a generic one.
+      const outcome = late.signal !== undefined
+        ? outcomeOf(late.retryAfterMs === undefined ? { status: late.status, signal: late.signal } : { status: late.status, signal: late.signal, retryAfterMs: late.retryAfterMs }, late.message)
+        : classifyHttp(late.status, {}, late.raw ?? '', now)
       const { scope } = decide(outcome)
       if (outcome.kind !== 'failure') return { reason: 'format', scope }
       return outcome.retryAfterMs === undefined

@@ -2,10 +2,11 @@ import t from 'tap'
 import {
   ModelNotFoundError, NoCredentialsError, ProfilesUnavailableError, RateLimitedError, UpstreamAuthFailedError, UpstreamError,
   UpstreamTimeoutError
-} from '../../src/errors.ts'
-import { finalError } from '../../src/routing/index.ts'
-import type { AttemptRecord, Reason, SkipRecord } from '../../src/routing/index.ts'
-import { HOUR, MIN, NOW } from './fixtures.ts'
+} from '../../src/core/errors.ts'
+import { finalError } from '../../src/core/final-error.ts'
+import type { AttemptRecord, SkipRecord } from '../../src/core/final-error.ts'
+import type { Reason } from '../../src/core/types.ts'
+import { HOUR, MIN, NOW } from '../routing/fixtures.ts'
 
 function failed (ref: string, profileId: string, reason: Reason, message: string, extra: { retryAfterMs?: number, status?: number } = {}, until?: number): AttemptRecord {
   return { ref, profileId, outcome: { kind: 'failure', reason, message, ...extra }, ...(until !== undefined ? { until } : {}) }

@@ -1,6 +1,6 @@
 // The one rule for agent ids. An agent id names a directory under $ROTOR_HOME/agents, so
 // config, the admin API, the CLI and the path builder all check it with this module.
-import { InvalidAgentIdError } from '../errors.ts'
+import { InvalidAgentIdError } from './errors.ts'
 
 /** JSON-Schema `pattern` (config and admin route schemas use the same string). */
 export const AGENT_ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$'

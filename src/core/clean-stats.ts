@@ -1,5 +1,5 @@
 // What a "clean" usage-stats entry is, for both stores: nothing a success would clear.
-import type { UsageStats } from '../auth/types.ts'
+import type { UsageStats } from './types.ts'
 
 /**
  * True when a success would change nothing but lastUsed (and lastGood): no error count, no

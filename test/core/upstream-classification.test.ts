@@ -1,7 +1,7 @@
 import t from 'tap'
-import { classifyHttp, classifyTransportError, decide, parseDurationMs, retryAfterFromHeaders, safeMessage } from '../../src/routing/index.ts'
-import type { Outcome } from '../../src/routing/index.ts'
-import { NOW } from './fixtures.ts'
+import { classifyHttp, classifyTransportError, decide, parseDurationMs, retryAfterFromHeaders, safeMessage } from '../../src/core/classify.ts'
+import type { Outcome } from '../../src/core/types.ts'
+import { NOW } from '../routing/fixtures.ts'
 
 const openai = (code: string, message: string): string => JSON.stringify({ error: { message, type: code, param: null, code } })
 const anthropic = (type: string, message: string): string => JSON.stringify({ type: 'error', error: { type, message } })

@@ -1,7 +1,7 @@
 // One definition of a "clean" stats entry for both stores (memory: lazy write of a success;
 // redis: no success script, no re-seed).
 import t from 'tap'
-import { isCleanStats } from '../../src/state/clean-stats.ts'
+import { isCleanStats } from '../../src/core/clean-stats.ts'
 
 t.test('an entry is clean when a success would change nothing but lastUsed', async (t) => {
   t.ok(isCleanStats(undefined), 'no entry')

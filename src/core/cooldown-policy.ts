@@ -1,8 +1,7 @@
-// Cooldown / disable / half-open probe math (DESIGN §5, Clawdbot formulas). Pure: stats in, new stats out.
-import type { ModelCooldown, UsageStats } from '../auth/types.ts'
-import type { FailureInput } from '../state/types.ts'
-import { ownValue } from '../util/own.ts'
-import type { Reason } from './types.ts'
+// Cooldown / disable / half-open probe math (docs/routing.md, Clawdbot formulas). Pure: stats in, new stats out.
+import { positiveOrZero } from './numbers.ts'
+import { ownValue } from './own.ts'
+import type { Reason, ModelCooldown, UsageStats, FailureInput } from './types.ts'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000
@@ -28,8 +27,6 @@ export function billingDisableMs (n: number, provider: string, policy: FailureIn
   return Math.min(max, base * 2 ** Math.min(Math.max(n, 1) - 1, 10))
 }
 
-const pos = (x: number | undefined): number => x !== undefined && Number.isFinite(x) && x > 0 ? x : 0
-
 /**
  * Records one failure. Counts reset when the previous failure is older than the window.
  * A longer upstream retry hint wins over the computed backoff in every scope. A model-scope
@@ -38,8 +35,8 @@ const pos = (x: number | undefined): number => x !== undefined && Number.isFinit
  */
 export function applyFailure (stats: UsageStats, input: FailureInput): UsageStats {
   const { now, reason, policy } = input
-  const hint = pos(input.retryAfterMs)
-  const lastFailureAt = pos(stats.lastFailureAt)
+  const hint = positiveOrZero(input.retryAfterMs)
+  const lastFailureAt = positiveOrZero(stats.lastFailureAt)
   const windowExpired = lastFailureAt > 0 && now - lastFailureAt > policy.failureWindowMs
   const errorCount = (windowExpired ? 0 : stats.errorCount ?? 0) + 1
   const failureCounts: Partial<Record<Reason, number>> = windowExpired ? {} : { ...stats.failureCounts }
@@ -52,22 +49,22 @@ export function applyFailure (stats: UsageStats, input: FailureInput): UsageStat
   switch (input.scope) {
     case 'disable': {
       const ms = Math.max(billingDisableMs(failureCounts.billing ?? 1, input.provider, policy), hint)
-      next.disabledUntil = Math.max(pos(stats.disabledUntil), now + ms)
+      next.disabledUntil = Math.max(positiveOrZero(stats.disabledUntil), now + ms)
       next.disabledReason = 'billing'
       break
     }
     case 'profile': {
-      next.cooldownUntil = Math.max(pos(stats.cooldownUntil), now + Math.max(cooldownMs(errorCount), hint))
+      next.cooldownUntil = Math.max(positiveOrZero(stats.cooldownUntil), now + Math.max(cooldownMs(errorCount), hint))
       next.cooldownReason = reason
       break
     }
     case 'model': {
       const prev = stats.modelCooldowns?.[input.model]
-      const prevAt = pos(prev?.lastFailureAt)
+      const prevAt = positiveOrZero(prev?.lastFailureAt)
       const expired = prev === undefined || (prevAt > 0 && now - prevAt > policy.failureWindowMs)
       const n = (expired ? 0 : prev.errorCount) + 1
       const entryNext: ModelCooldown = {
-        until: Math.max(pos(prev?.until), now + Math.max(cooldownMs(n), hint)),
+        until: Math.max(positiveOrZero(prev?.until), now + Math.max(cooldownMs(n), hint)),
         errorCount: n,
         lastFailureAt: now
       }
@@ -106,6 +103,32 @@ export function applySuccess (stats: UsageStats, now: number, model?: string): U
   return next
 }
 
+/**
+ * applySuccess() for a success that may arrive after failures it did not see (a Redis call
+ * that failed late is applied locally with its original time): it clears only what is not
+ * newer than itself — the profile-wide part when now ≥ lastFailureAt, the model's entry
+ * when now ≥ that entry's lastFailureAt. In order (now ≥ every failure) it is applySuccess.
+ */
+export function applySuccessInOrder (stats: UsageStats, now: number, model: string | undefined): UsageStats {
+  const entry = model === undefined ? undefined : stats.modelCooldowns?.[model]
+  const profileOk = now >= (stats.lastFailureAt ?? 0)
+  const modelOk = entry === undefined || now >= entry.lastFailureAt
+  if (profileOk && modelOk) return applySuccess(stats, now, model)
+  if (profileOk && model !== undefined && entry !== undefined) {
+    const next = applySuccess(stats, now, model)
+    next.modelCooldowns = { ...next.modelCooldowns, [model]: entry }
+    return next
+  }
+  const next: UsageStats = { ...stats, lastUsed: Math.max(stats.lastUsed ?? 0, now) }
+  if (modelOk && model !== undefined && entry !== undefined) {
+    const rest = { ...stats.modelCooldowns }
+    delete rest[model]
+    if (Object.keys(rest).length > 0) next.modelCooldowns = rest
+    else delete next.modelCooldowns
+  }
+  return next
+}
+
 /** Manual clear: unlike Clawdbot's, it also lifts the billing disable and model cooldowns. */
 export function clearCooldown (stats: UsageStats): UsageStats {
   return withoutCooldowns(stats)
@@ -121,9 +144,9 @@ interface Blocking {
 function blocking (stats: UsageStats, model: string): Blocking {
   const entry = ownValue(stats.modelCooldowns, model)
   return {
-    disabledUntil: pos(stats.disabledUntil),
-    cooldownUntil: pos(stats.cooldownUntil),
-    modelUntil: pos(entry?.until),
+    disabledUntil: positiveOrZero(stats.disabledUntil),
+    cooldownUntil: positiveOrZero(stats.cooldownUntil),
+    modelUntil: positiveOrZero(entry?.until),
     model: entry
   }
 }
@@ -150,11 +173,11 @@ export function availability (stats: UsageStats | undefined, model: string, now:
     return { state: 'cooling', until, reason }
   }
   if (b.disabledUntil > 0 || b.cooldownUntil > 0) {
-    const claim = pos(stats.probeUntil)
+    const claim = positiveOrZero(stats.probeUntil)
     if (claim > now) return { state: 'cooling', until: claim, reason: profileReason(stats, b) }
     return { state: 'probe', until, scope: 'profile', reason: profileReason(stats, b) }
   }
-  const claim = pos(b.model?.probeUntil)
+  const claim = positiveOrZero(b.model?.probeUntil)
   if (claim > now) return { state: 'cooling', until: claim, reason: 'rate_limit' }
   return { state: 'probe', until, scope: 'model', reason: 'rate_limit' }
 }

@@ -5,18 +5,6 @@ import { loginGoogleAntigravity } from './google.ts'
 import { loginAnthropic, loginChutes, loginOpenAICodex } from './pkce.ts'
 import type { FlowDeps, LoginResult } from './types.ts'
 
-export { LoginError, type FlowDeps, type LoginIO, type LoginResult } from './types.ts'
-export { storeLoginResult } from './store.ts'
-export {
-  ANTHROPIC_OAUTH, CODEX_OAUTH, CHUTES_OAUTH, createPkce, loginAnthropic, loginChutes, loginOpenAICodex, parsePastedCode,
-  type AnthropicEndpoints, type ChutesEndpoints, type CodexEndpoints,
-} from './pkce.ts'
-export {
-  GITHUB_COPILOT_OAUTH, QWEN_OAUTH, loginGitHubCopilot, loginQwenPortal, type GitHubDeviceEndpoints, type QwenEndpoints,
-} from './device-code.ts'
-export { startCallbackServer, type CallbackServer } from './callback-server.ts'
-export { GOOGLE_ANTIGRAVITY_OAUTH, loginGoogleAntigravity, type GoogleEndpoints } from './google.ts'
-
 export const LOGIN_PROVIDERS = ['anthropic', 'openai-codex', 'qwen-portal', 'chutes', 'github-copilot', 'google-antigravity'] as const
 export type LoginProvider = typeof LOGIN_PROVIDERS[number]
 

@@ -2,9 +2,9 @@
 import {
   ModelNotFoundError, NoCredentialsError, ProfilesUnavailableError, RateLimitedError, UpstreamAuthFailedError,
   UpstreamError, UpstreamTimeoutError
-} from '../errors.ts'
-import type { RotorError } from '../errors.ts'
-import type { Outcome, Reason } from './types.ts'
+} from './errors.ts'
+import type { RotorError } from './errors.ts'
+import { outcomeLabel, type Outcome, type Reason } from './types.ts'
 
 /**
  * What a failed attempt came to. `bad_request` is accepted so callers may record the attempt
@@ -44,8 +44,7 @@ const isAuth = (a: AttemptRecord): boolean => a.outcome.kind === 'failure' && a.
 const isRejection = (a: AttemptRecord): boolean => isAuth(a) && (a.outcome.status === 401 || a.outcome.status === 403)
 
 function describe (a: AttemptRecord): string {
-  const label = a.outcome.kind === 'failure' ? a.outcome.reason : a.outcome.kind
-  return `${a.ref} via ${a.profileId}: ${a.outcome.message} (${label})`
+  return `${a.ref} via ${a.profileId}: ${a.outcome.message} (${outcomeLabel(a.outcome)})`
 }
 
 const list = (attempts: readonly AttemptRecord[]): string => attempts.map(describe).join(' | ')

@@ -1,8 +1,7 @@
 import t from 'tap'
-import type { UsageStats } from '../../src/auth/types.ts'
-import type { FailureInput } from '../../src/state/types.ts'
-import { applyFailure, applySuccess, availability, claimProbe, clearCooldown } from '../../src/routing/index.ts'
-import { HOUR, MIN, NOW, POLICY } from './fixtures.ts'
+import type { UsageStats, FailureInput } from '../../src/core/types.ts'
+import { applyFailure, applySuccess, availability, claimProbe, clearCooldown } from '../../src/core/cooldown-policy.ts'
+import { HOUR, MIN, NOW, POLICY } from '../routing/fixtures.ts'
 
 const OPUS = 'claude-opus-4-5'
 const SONNET = 'claude-sonnet-4-5'

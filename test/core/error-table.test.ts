@@ -1,9 +1,9 @@
-// Every error class in src/errors.ts, pinned: its stable internal code, and for client-facing
+// Every error class in src/core/errors.ts, pinned: its stable internal code, and for client-facing
 // ones the HTTP status and public OpenAI `code` of the error table in docs/http-api.md. A class
 // added without a row here fails the last test.
 import t from 'tap'
-import * as errors from '../../src/errors.ts'
-import { RotorError } from '../../src/errors.ts'
+import * as errors from '../../src/core/errors.ts'
+import { RotorError } from '../../src/core/errors.ts'
 import { errorBody } from '../../src/server/error-reply.ts'
 
 interface Pin {
@@ -38,6 +38,7 @@ const OTHERS: Readonly<Record<string, Pin>> = {
   NotFoundError: { make: () => new errors.NotFoundError('No route'), code: 'ROTOR_ERR_NOT_FOUND', status: 404, publicCode: 'not_found', type: 'invalid_request_error' },
   ForbiddenError: { make: () => new errors.ForbiddenError('loopback only'), code: 'ROTOR_ERR_FORBIDDEN', status: 403, publicCode: 'forbidden', type: 'invalid_request_error' },
   ConfigError: { make: () => new errors.ConfigError('bad config'), code: 'ROTOR_ERR_CONFIG_INVALID', status: 500, publicCode: 'internal_error', type: 'server_error' },
+  MissingEnvVarError: { make: () => new errors.MissingEnvVarError('OPENAI_API_KEY', 'models.providers.openai.apiKey'), code: 'ROTOR_ERR_CONFIG_ENV_MISSING', status: 500, publicCode: 'internal_error', type: 'server_error' },
   CorruptCredentialsError: { make: () => new errors.CorruptCredentialsError('bad file'), code: 'ROTOR_ERR_AUTH_CORRUPT_FILE', status: 500, publicCode: 'internal_error', type: 'server_error' },
   HeadersTooLargeError: { make: () => new errors.HeadersTooLargeError(), code: 'ROTOR_ERR_REQUEST_HEADERS_TOO_LARGE', status: 431, publicCode: 'request_too_large', type: 'invalid_request_error' },
   InvalidAgentIdError: { make: () => new errors.InvalidAgentIdError('bad agent id'), code: 'ROTOR_ERR_AGENT_ID_INVALID', status: 400, publicCode: 'invalid_request', type: 'invalid_request_error' },
@@ -76,9 +77,43 @@ t.test('the wire shape carries the public code', async (t) => {
   t.strictSame(errorBody(err), { error: { message: 'messages is required', type: 'invalid_request_error', param: 'messages', code: 'invalid_request' } })
 })
 
-t.test('no error class in src/errors.ts is left unpinned', async (t) => {
+t.test('no error class in src/core/errors.ts is left unpinned', async (t) => {
   const classes = Object.entries(errors)
     .filter(([, v]) => typeof v === 'function' && (v === RotorError || v.prototype instanceof RotorError))
     .map(([k]) => k)
   t.strictSame(classes.sort(), Object.keys(ALL).sort())
+})
+
+// Errors that never reach a client as themselves: each keeps a stable code of its own.
+const INTERNAL: Readonly<Record<string, { readonly make: () => errors.CodedError, readonly code: string }>> = {
+  StateUnavailableError: { make: () => new errors.StateUnavailableError('redis: down'), code: 'ROTOR_ERR_STATE_UNAVAILABLE' },
+  RequestDeadlineError: { make: () => new errors.RequestDeadlineError(), code: 'ROTOR_ERR_REQUEST_DEADLINE' },
+  RequestTranslationError: { make: () => new errors.RequestTranslationError('stop must be a string'), code: 'ROTOR_ERR_REQUEST_UNTRANSLATABLE' },
+  UpstreamBodyError: { make: () => new errors.UpstreamBodyError('truncated', 'cut'), code: 'ROTOR_ERR_UPSTREAM_BODY' },
+  UpstreamEventError: { make: () => new errors.UpstreamEventError('overloaded_error', 529, 'Overloaded'), code: 'ROTOR_ERR_UPSTREAM_EVENT' },
+  LateStreamError: { make: () => new errors.LateStreamError({ kind: 'truncated', message: 'cut' }), code: 'ROTOR_ERR_UPSTREAM_LATE' },
+  ControlPlaneError: { make: () => new errors.ControlPlaneError('HTTP 403'), code: 'ROTOR_ERR_BEDROCK_CONTROL_PLANE' },
+  RefreshError: { make: () => new errors.RefreshError('HTTP 400: invalid_grant', 'invalid_grant'), code: 'ROTOR_ERR_AUTH_REFRESH' },
+  ProjectDiscoveryError: { make: () => new errors.ProjectDiscoveryError('no project'), code: 'ROTOR_ERR_AUTH_PROJECT_DISCOVERY' },
+  AwsCredentialsError: { make: () => new errors.AwsCredentialsError('no credentials'), code: 'ROTOR_ERR_AUTH_AWS_CREDENTIALS' },
+  LoginError: { make: () => new errors.LoginError('denied'), code: 'ROTOR_ERR_AUTH_LOGIN' },
+  CliError: { make: () => new errors.CliError('no such profile'), code: 'ROTOR_ERR_CLI_FAILED' },
+  UsageError: { make: () => new errors.UsageError('--provider is required'), code: 'ROTOR_ERR_CLI_USAGE' },
+}
+
+t.test('every internal error class has its own stable code, is named after itself, and is no RotorError', async (t) => {
+  const seen = new Set(Object.values(ALL).map((p) => p.code))
+  for (const [name, pin] of Object.entries(INTERNAL)) {
+    const err = pin.make()
+    t.equal(err.name, name)
+    t.equal(err.code, pin.code, name)
+    t.match(err.code, /^ROTOR_ERR_[A-Z]+(_[A-Z]+)*$/, `${name}: ROTOR_ERR_<AREA>_<WHAT>`)
+    t.notOk(seen.has(err.code), `${err.code} is used once`)
+    seen.add(err.code)
+    t.notOk(err instanceof RotorError, `${name} never reaches a client as itself`)
+  }
+  const classes = Object.entries(errors)
+    .filter(([, v]) => typeof v === 'function' && v.prototype instanceof errors.CodedError && !(v === RotorError || v.prototype instanceof RotorError))
+    .map(([k]) => k)
+  t.strictSame(classes.sort(), Object.keys(INTERNAL).sort(), 'no internal error class is left unpinned')
 })

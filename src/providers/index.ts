@@ -1,5 +1,0 @@
-export { createAdapterRegistry } from './registry.ts'
-export type { AdapterRegistry } from './registry.ts'
-export { endpoint, jsonHeaders, sendAttempt } from './http-attempt.ts'
-export type { HttpAttemptInput, RawSuccess, RawAttemptResult } from './http-attempt.ts'
-export type { AttemptCredential, AttemptRequest, AttemptResult, ProviderAdapter, UpstreamSuccess } from './types.ts'

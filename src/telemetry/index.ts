@@ -1,2 +1,0 @@
-export { createLogger } from './logger.ts'
-export type { Logger } from './logger.ts'

@@ -217,9 +217,14 @@ function checkAuth (req: IncomingMessage, body: string, creds: ReadonlyMap<strin
     else headers[n] = v
   }
   if (problems.length > 0) return { seen, error: { status: 403, type: 'InvalidSignatureException', message: problems.join('; ') } }
-  const expected = aws4.sign({
+  // aws4 takes the signing time from a Date header or its own clock, never from x-amz-date:
+  // give it the request's own time, or a request signed at the end of one second fails here
+  // when it is checked in the next.
+  const signer = new aws4.RequestSigner({
     method: req.method, host: header(req, 'host'), path: req.url, service, region, headers, body, doNotModifyHeaders: true,
   }, { accessKeyId: cred.accessKeyId, secretAccessKey: cred.secretAccessKey, ...(cred.sessionToken !== undefined ? { sessionToken: cred.sessionToken } : {}) })
+  signer.datetime = amzDate
+  const expected = signer.sign()
   const want = (expected.headers as Record<string, string> | undefined)?.Authorization
   if (want !== auth) {
     return { seen, error: { status: 403, type: 'InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' } }

@@ -1,5 +1,5 @@
 // What every CLI command shares: environment, config loading, the state store, exit codes.
-import { agentIdProblem, authProfilesPath, isAgentId, loadConfig, resolveHome } from '../config/index.ts'
+import { agentIdProblem, authProfilesPath, describeTopology, isAgentId, loadConfig, resolveHome } from '../config/index.ts'
 import type { LoadedConfig } from '../config/types.ts'
 import { openCredentialsFile, type CredentialsFile } from '../auth/credentials-file.ts'
 import { createMemoryStore } from '../state/memory-store.ts'
@@ -112,10 +112,10 @@ export function credentialsFile (ctx: CliContext, agent: string): CredentialsFil
 export async function openStateStore (ctx: CliContext, config: LoadedConfig): Promise<StateStore> {
   if (config.state.store === 'redis') {
     const { createRedisStore } = await import('../state/redis-store.ts')
-    const store = await createRedisStore({ url: config.state.redisUrl, prefix: config.state.prefix, connectWaitMs: 1000, commandTimeoutMs: 1000 })
+    const store = await createRedisStore({ topology: config.state.redis, prefix: config.state.prefix, connectWaitMs: 1000, commandTimeoutMs: 1000 })
     if (store.health() !== 'ready') {
       await store.close()
-      throw new CliError(`state store unreachable: Redis at ${urlWithoutPassword(config.state.redisUrl)} does not answer (start it, or set state.store to memory)`)
+      throw new CliError(`state store unreachable: Redis at ${describeTopology(config.state.redis)} does not answer (start it, or set state.store to memory)`)
     }
     return store
   }
@@ -133,14 +133,3 @@ export async function openStateStore (ctx: CliContext, config: LoadedConfig): Pr
   })
 }
 
-/** A Redis URL safe to print: user and password dropped. */
-export function urlWithoutPassword (url: string): string {
-  try {
-    const u = new URL(url)
-    u.username = ''
-    u.password = ''
-    return u.toString().replace(/\/$/, '')
-  } catch {
-    return '(unparsable redis url)'
-  }
-}

@@ -16,9 +16,10 @@ export { writeModelsJson, renderModelsJson } from './models-json.ts'
 export { createConfigReloader } from './watch.ts'
 export type { ConfigReloader, ConfigReloaderOptions, ReloadResult } from './watch.ts'
 export { RotorConfigSchema } from './schema.ts'
+export { resolveRedisTopology, topologyUrls, topologySecrets, maskRedisUrl, describeTopology, DEFAULT_REDIS_URL } from './redis-topology.ts'
 export type { RotorConfig, ProviderConfig, ModelDefinitionConfig, ApiFamily } from './schema.ts'
 export { DEFAULT_AGENT } from './types.ts'
 export type {
   LoadedConfig, Catalog, ProviderDef, ModelDef, ModelCost, ProviderAuth, AgentSettings,
-  CooldownPolicy, ClientDef, GatewaySettings,
+  CooldownPolicy, ClientDef, GatewaySettings, RedisTopology,
 } from './types.ts'

@@ -17,8 +17,12 @@ import { buildRuntime, type Runtime } from './runtime.ts'
 import { createCredentialResolver } from '../auth/credential-resolver.ts'
 import { createFileCoordinator } from '../auth/oauth/file-coordinator.ts'
 import { createRedisCoordinator } from '../auth/oauth/redis-coordinator.ts'
+import { connectRedis } from '../state/redis/connection.ts'
 import { configSecrets, createSecretRegistry } from '../auth/secret-registry.ts'
 import type { DestinationStream } from 'pino'
+
+/** How long an OAuth refresh waits for a Sentinel or Cluster failover before the host-local lock. */
+const FAILOVER_GRACE_MS = 15_000
 
 export interface GatewayOptions {
   readonly cliPath?: string
@@ -69,7 +73,14 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
     credentials: (agent) => credentials.file(agent),
     catalog: () => runtime.config.catalog,
     coordinator: initial.state.store === 'redis'
-      ? createRedisCoordinator({ url: initial.state.redisUrl, prefix: initial.state.prefix, log })
+      ? createRedisCoordinator({
+        client: connectRedis(initial.state.redis, { connectionName: 'rotor-oauth', commandTimeoutMs: 500 }),
+        prefix: initial.state.prefix,
+        log,
+        // Sentinel and Cluster promote a replica within seconds: wait for it rather than refresh
+        // under a host-local lock that other hosts do not see (docs/operations.md).
+        failoverGraceMs: initial.state.redis.kind === 'url' ? 0 : FAILOVER_GRACE_MS,
+      })
       : createFileCoordinator({ log }),
     env,
     now,
@@ -133,7 +144,7 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
 async function createStore (config: LoadedConfig, deps: { credentials: ReturnType<typeof createCredentialsDirectory>, log: Logger, now: Clock }): Promise<StateStore> {
   if (config.state.store === 'redis') {
     const { createRedisStore } = await import('../state/redis-store.ts')
-    return createRedisStore({ url: config.state.redisUrl, prefix: config.state.prefix, clock: deps.now, log: deps.log })
+    return createRedisStore({ topology: config.state.redis, prefix: config.state.prefix, clock: deps.now, log: deps.log })
   }
   return createMemoryStore({
     credentialsFor: (agent) => deps.credentials.file(agent),

@@ -2,6 +2,7 @@
 import type { UsageStats } from '../auth/types.ts'
 import type { CooldownPolicy } from '../config/types.ts'
 import type { Reason, CooldownScope } from '../routing/types.ts'
+import type { TopologyView } from './redis/topology-view.ts'
 
 export interface FailureInput {
   readonly provider: string
@@ -18,6 +19,8 @@ export type StoreHealth = 'ready' | 'degraded'
 export interface StateStore {
   readonly kind: 'memory' | 'redis'
   health(): StoreHealth
+  /** Redis only: the topology as the client sees it (admin status); no credentials. */
+  topology?(): TopologyView
   /** Usage/cooldown stats of the given profiles of one agent (missing = never used). */
   readStats(agent: string, profileIds: readonly string[]): Promise<Map<string, UsageStats>>
   /** Shared round-robin cursor: 1, 2, 3, … per (agent, provider). */

@@ -87,7 +87,7 @@ t.test('an unreachable Redis is reported with the fix, without its password', as
   const started = Date.now()
   const r = await h.cli(['doctor'])
   t.equal(r.code, 1)
-  t.match(r.stdout, `fix: start Redis at redis://127.0.0.1:${port} or set state.store to memory`)
+  t.match(r.stdout, `fix: start Redis at redis://:***@127.0.0.1:${port} or set state.store to memory`)
   t.notMatch(r.stdout, 's3cretpass')
   t.ok(Date.now() - started < 5000, 'doctor does not hang on a dead Redis')
 })

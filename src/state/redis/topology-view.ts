@@ -1,0 +1,28 @@
+// What the store's client knows of the topology right now, for GET /admin/status: no Redis
+// round trip (status must answer while Redis is away), no credentials (addresses only).
+import type { RedisTopology } from '../../config/types.ts'
+import { isCluster, type StateClient } from './connection.ts'
+
+export interface TopologyView {
+  readonly kind: RedisTopology['kind']
+  /** The configured topology, passwords masked. */
+  readonly target: string
+  /** ioredis connection status: ready, connecting, reconnecting, … */
+  readonly connection: string
+  /** Cluster: the masters and replicas the client's slot map names. */
+  readonly masters?: string[]
+  readonly replicas?: string[]
+  /** Sentinel (and standalone): the address the client is connected to now. */
+  readonly connectedTo?: string
+}
+
+export function topologyView (client: StateClient, kind: RedisTopology['kind'], target: string): TopologyView {
+  const base = { kind, target, connection: client.status }
+  if (isCluster(client)) {
+    const address = (role: 'master' | 'slave'): string[] => client.nodes(role).map((n) => `${n.options.host ?? '?'}:${n.options.port ?? '?'}`).sort()
+    return { ...base, masters: address('master'), replicas: address('slave') }
+  }
+  const stream = client.stream as { remoteAddress?: string, remotePort?: number } | undefined
+  const connectedTo = client.status === 'ready' && stream?.remoteAddress !== undefined ? `${stream.remoteAddress}:${stream.remotePort ?? '?'}` : undefined
+  return { ...base, ...(connectedTo !== undefined ? { connectedTo } : {}) }
+}

@@ -388,9 +388,9 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       await flushUsage()
       try {
         await Promise.race([client.quit(), new Promise((_resolve, reject) => setTimeout(() => reject(new Error('quit timed out')), 1000).unref())])
-      } catch {
-        client.disconnect()
-      }
+      } catch { /* disconnected below */ }
+      // Also ends what QUIT leaves behind (a Sentinel client's failover-detector connections).
+      client.disconnect()
     },
   }
 }

@@ -322,7 +322,9 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
     async close () {
       closed = true
       if (pendingTimer !== undefined) clearTimeout(pendingTimer)
-      try { await client.quit() } catch { client.disconnect() }
+      try { await client.quit() } catch { /* disconnected below */ }
+      // Also ends what QUIT leaves behind (a Sentinel client's failover-detector connections).
+      client.disconnect()
     },
   }
 }

@@ -29,8 +29,8 @@ export interface ClientTuning {
   readonly connectTimeoutMs?: number
   /** CLIENT SETNAME on every connection (shows in CLIENT LIST of every node). */
   readonly connectionName?: string
-  /** Reconnect delay after the n-th failed attempt; default retryDelay(). */
-  readonly retryStrategy?: (times: number) => number
+  /** Reconnect delay after the n-th failed attempt (null: give up); default retryDelay(). */
+  readonly retryStrategy?: (times: number) => number | null
   readonly autoPipelining?: boolean
   /** Connect on the first command instead of at once (doctor). */
   readonly lazyConnect?: boolean

@@ -12,6 +12,8 @@ export interface TopologyView {
   /** Cluster: the masters and replicas the client's slot map names. */
   readonly masters?: string[]
   readonly replicas?: string[]
+  /** Cluster: slots the client knows a master for (of 16384). */
+  readonly slotsCovered?: number
   /** Sentinel (and standalone): the address the client is connected to now. */
   readonly connectedTo?: string
 }
@@ -19,8 +21,17 @@ export interface TopologyView {
 export function topologyView (client: StateClient, kind: RedisTopology['kind'], target: string): TopologyView {
   const base = { kind, target, connection: client.status }
   if (isCluster(client)) {
-    const address = (role: 'master' | 'slave'): string[] => client.nodes(role).map((n) => `${n.options.host ?? '?'}:${n.options.port ?? '?'}`).sort()
-    return { ...base, masters: address('master'), replicas: address('slave') }
+    // The slot map: per slot, the master's address first, then its replicas'.
+    const masters = new Set<string>()
+    const replicas = new Set<string>()
+    let covered = 0
+    for (const nodes of client.slots) {
+      if (!Array.isArray(nodes) || nodes.length === 0) continue
+      covered++
+      masters.add(nodes[0])
+      for (const r of nodes.slice(1)) replicas.add(r)
+    }
+    return { ...base, masters: [...masters].sort(), replicas: [...replicas].sort(), slotsCovered: covered }
   }
   const stream = client.stream as { remoteAddress?: string, remotePort?: number } | undefined
   const connectedTo = client.status === 'ready' && stream?.remoteAddress !== undefined ? `${stream.remoteAddress}:${stream.remotePort ?? '?'}` : undefined

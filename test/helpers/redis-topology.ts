@@ -1,0 +1,289 @@
+// Real Redis topologies for tests and the bench, from Debian's redis-server and redis-cli (no
+// containers): a Cluster of 3 masters with a replica each, and a Sentinel group (a master, a
+// replica, 3 sentinels). Every node listens on 127.0.0.1 on free ports and runs with an ACL
+// user (the default user is off), so ACL is exercised too. Nothing persists; a topology's
+// files live in one temp dir, removed with it. Every wait is bounded.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { Redis } from 'ioredis'
+import { freePort } from './ports.ts'
+
+const run = promisify(execFile)
+
+export const ACL_USER = 'rotor'
+export const ACL_PASSWORD = 'topology-s3cret-pw'
+const ACL = ['--user', 'default', 'off', '--user', ACL_USER, 'on', `>${ACL_PASSWORD}`, '~*', '&*', '+@all',
+  '--masteruser', ACL_USER, '--masterauth', ACL_PASSWORD]
+const START_MS = 20_000
+
+/** redis-server and redis-cli are on PATH. */
+export async function redisToolsPresent (): Promise<boolean> {
+  try {
+    await run('redis-server', ['--version'])
+    await run('redis-cli', ['--version'])
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A client for assertions and fault injection: no retries, no offline queue. */
+export function nodeClient (port: number, auth = true): Redis {
+  const c = new Redis({
+    host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 1000, commandTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null,
+    ...(auth ? { username: ACL_USER, password: ACL_PASSWORD } : {}),
+  })
+  c.on('error', () => {})
+  return c
+}
+
+/** One command on one node; undefined when it does not answer. */
+export async function ask (port: number, auth: boolean, ...args: string[]): Promise<unknown> {
+  const c = nodeClient(port, auth)
+  try {
+    await c.connect()
+    return await c.call(args[0], ...args.slice(1))
+  } catch {
+    return undefined
+  } finally {
+    c.disconnect()
+  }
+}
+
+async function until (cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (await cond()) return
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+interface Proc { readonly port: number, readonly child: ChildProcess, readonly output: string[] }
+
+function startProc (args: readonly string[], port: number): Proc {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const output: string[] = []
+  const keep = (b: Buffer): void => { output.push(b.toString()); if (output.length > 50) output.shift() }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  child.on('error', () => {})
+  return { port, child, output }
+}
+
+async function killProc (p: Proc): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return
+  const gone = new Promise<void>((resolve) => p.child.once('exit', () => resolve()))
+  p.child.kill('SIGKILL')
+  await gone
+}
+
+/** A group of redis-server processes in one temp dir, killed together (also on process exit). */
+class Group {
+  readonly dir = mkdtempSync(join(tmpdir(), 'rotor-topology-'))
+  readonly procs: Proc[] = []
+  private readonly onExit = (): void => { for (const p of this.procs) p.child.kill('SIGKILL') }
+  constructor () { process.once('exit', this.onExit) }
+  add (args: readonly string[], port: number): Proc {
+    const p = startProc(args, port)
+    this.procs.push(p)
+    return p
+  }
+
+  async answering (p: Proc, auth = true): Promise<void> {
+    await until(async () => {
+      if (p.child.exitCode !== null) throw new Error(`redis-server on ${p.port} exited: ${p.output.join('').slice(-500)}`)
+      return (await ask(p.port, auth, 'PING')) === 'PONG'
+    }, START_MS, `redis-server on ${p.port} answers`)
+  }
+
+  async stop (): Promise<void> {
+    process.off('exit', this.onExit)
+    await Promise.all(this.procs.map(killProc))
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}
+
+const auth = `${ACL_USER}:${ACL_PASSWORD}@`
+
+export interface ClusterNodeProc { readonly port: number, kill (): Promise<void> }
+
+export interface RedisClusterUnderTest {
+  readonly kind: 'cluster'
+  /** `state.redis` of a rotor config (prefix aside). */
+  readonly redisConfig: { cluster: { nodes: string[] } }
+  readonly nodes: readonly ClusterNodeProc[]
+  /** The port of the master serving `key` now. */
+  masterOf (key: string): Promise<number>
+  /** SIGKILLs the master serving `key`; resolves when a replica serves its slot (or rejects after `ms`). */
+  failover (key: string, ms?: number): Promise<{ killed: number, promoted: number, killedAt: number, servedAt: number }>
+  stop (): Promise<void>
+}
+
+/** CLUSTER SLOTS of any answering node: [start, end, masterPort]. */
+async function slotMap (ports: readonly number[]): Promise<Array<[number, number, number]>> {
+  for (const port of ports) {
+    const r = await ask(port, true, 'CLUSTER', 'SLOTS')
+    if (Array.isArray(r)) return r.map((x) => { const a = x as unknown[]; return [Number(a[0]), Number(a[1]), Number((a[2] as unknown[])[1])] })
+  }
+  return []
+}
+
+export async function startRedisCluster (opts: { masters?: number, replicas?: number } = {}): Promise<RedisClusterUnderTest> {
+  const masters = opts.masters ?? 3
+  const replicas = opts.replicas ?? 1
+  const g = new Group()
+  try {
+    const count = masters * (1 + replicas)
+    const ports: number[] = []
+    // The cluster bus gets its own free port (port + 10000 may be taken or past 65535).
+    for (let i = 0; i < count * 2; i++) ports.push(await freePort())
+    const procs = Array.from({ length: count }, (_, i) => g.add([
+      '--port', String(ports[i]), '--cluster-port', String(ports[count + i]), '--bind', '127.0.0.1',
+      '--cluster-enabled', 'yes', '--cluster-config-file', join(g.dir, `nodes-${ports[i]}.conf`),
+      '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0',
+      '--save', '', '--appendonly', 'no', '--dir', g.dir, ...ACL,
+    ], ports[i]))
+    await Promise.all(procs.map((p) => g.answering(p)))
+    await run('redis-cli', ['--user', ACL_USER, '--pass', ACL_PASSWORD, '--no-auth-warning', '--cluster', 'create',
+      ...procs.map((p) => `127.0.0.1:${p.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: START_MS })
+    const dataPorts = procs.map((p) => p.port)
+    await until(async () => {
+      for (const port of dataPorts) {
+        const info = String(await ask(port, true, 'CLUSTER', 'INFO') ?? '')
+        if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${count}`)) return false
+        const repl = String(await ask(port, true, 'INFO', 'replication') ?? '')
+        if (repl.includes('role:slave') && !repl.includes('master_link_status:up')) return false
+      }
+      return true
+    }, START_MS, 'the cluster is ok on every node and every replica is in sync')
+
+    const live = (): number[] => procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => p.port)
+    async function masterOf (key: string): Promise<number> {
+      const slot = Number(await ask(live()[0], true, 'CLUSTER', 'KEYSLOT', key))
+      const range = (await slotMap(live())).find(([a, b]) => slot >= a && slot <= b)
+      if (range === undefined) throw new Error(`no master serves slot ${slot}`)
+      return range[2]
+    }
+    return {
+      kind: 'cluster',
+      redisConfig: { cluster: { nodes: dataPorts.slice(0, 2).map((p) => `redis://${auth}127.0.0.1:${p}`) } },
+      nodes: procs.map((p) => ({ port: p.port, kill: () => killProc(p) })),
+      masterOf,
+      async failover (key, ms = 20_000) {
+        const killed = await masterOf(key)
+        const proc = procs.find((p) => p.port === killed)
+        if (proc === undefined) throw new Error(`no process on ${killed}`)
+        await killProc(proc)
+        const killedAt = Date.now()
+        let promoted = 0
+        await until(async () => {
+          const m = await masterOf(key).catch(() => killed)
+          if (m === killed) return false
+          const info = String(await ask(m, true, 'CLUSTER', 'INFO') ?? '')
+          promoted = m
+          return info.includes('cluster_state:ok')
+        }, ms, `a replica of ${killed} is promoted`)
+        return { killed, promoted, killedAt, servedAt: Date.now() }
+      },
+      stop: () => g.stop(),
+    }
+  } catch (err) {
+    await g.stop()
+    throw err
+  }
+}
+
+export interface RedisSentinelUnderTest {
+  readonly kind: 'sentinel'
+  readonly name: string
+  readonly redisConfig: { sentinel: { sentinels: string[], name: string, username: string, password: string } }
+  /** Port of the master the sentinels name now. */
+  master (): Promise<number>
+  /** SIGKILLs the master; resolves once the sentinels name the replica and it accepts writes. */
+  failover (ms?: number): Promise<{ killed: number, promoted: number, killedAt: number, servedAt: number }>
+  stop (): Promise<void>
+}
+
+/**
+ * `failover`: also wait until every sentinel knows the replica and the other sentinels (hello
+ * messages, every 2 s), which a failover needs and plain use does not.
+ */
+export async function startRedisSentinel (opts: { name?: string, failover?: boolean } = {}): Promise<RedisSentinelUnderTest> {
+  const name = opts.name ?? 'rotor-test'
+  const g = new Group()
+  try {
+    const [mp, rp, ...sp] = await Promise.all(Array.from({ length: 5 }, () => freePort()))
+    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', g.dir, ...ACL]
+    const master = g.add(['--port', String(mp), ...common], mp)
+    await g.answering(master)
+    const replica = g.add(['--port', String(rp), '--replicaof', '127.0.0.1', String(mp), ...common], rp)
+    await g.answering(replica)
+    await until(async () => String(await ask(rp, true, 'INFO', 'replication') ?? '').includes('master_link_status:up'), START_MS, 'the replica is in sync')
+    const sentinels = sp.map((port) => {
+      const conf = join(g.dir, `sentinel-${port}.conf`)
+      writeFileSync(conf, [
+        `port ${port}`, 'bind 127.0.0.1', `dir ${g.dir}`,
+        `sentinel monitor ${name} 127.0.0.1 ${mp} 2`,
+        `sentinel auth-user ${name} ${ACL_USER}`, `sentinel auth-pass ${name} ${ACL_PASSWORD}`,
+        `sentinel down-after-milliseconds ${name} 1000`, `sentinel failover-timeout ${name} 5000`, `sentinel parallel-syncs ${name} 1`, '',
+      ].join('\n'))
+      return g.add([conf, '--sentinel'], port)
+    })
+    await Promise.all(sentinels.map((s) => g.answering(s, false)))
+    await until(async () => Array.isArray(await ask(sentinels[0].port, false, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)), START_MS, 'the sentinels name the master')
+    // Sentinels find the replica and each other through hello messages (every 2 s).
+    const discovered = (): Promise<void> => until(async () => {
+      for (const s of sentinels) {
+        const reps = await ask(s.port, false, 'SENTINEL', 'REPLICAS', name)
+        const peers = await ask(s.port, false, 'SENTINEL', 'SENTINELS', name)
+        if (!Array.isArray(reps) || reps.length < 1 || !Array.isArray(peers) || peers.length < sentinels.length - 1) return false
+      }
+      return true
+    }, START_MS, 'every sentinel knows the replica and the other sentinels')
+    if (opts.failover === true) await discovered()
+
+    const masterPort = async (): Promise<number> => {
+      const counts = new Map<number, number>()
+      for (const s of sentinels) {
+        const addr = await ask(s.port, false, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)
+        if (Array.isArray(addr)) counts.set(Number(addr[1]), (counts.get(Number(addr[1])) ?? 0) + 1)
+      }
+      const [best] = [...counts].sort((a, b) => b[1] - a[1])
+      if (best === undefined) throw new Error('no sentinel names a master')
+      return best[0]
+    }
+    const byPort = new Map([[mp, master], [rp, replica]])
+    return {
+      kind: 'sentinel',
+      name,
+      redisConfig: { sentinel: { sentinels: sp.map((p) => `redis://127.0.0.1:${p}`), name, username: ACL_USER, password: ACL_PASSWORD } },
+      master: masterPort,
+      async failover (ms = 30_000) {
+        await discovered()
+        const killed = await masterPort()
+        const proc = byPort.get(killed)
+        if (proc === undefined) throw new Error(`no process on ${killed}`)
+        await killProc(proc)
+        const killedAt = Date.now()
+        let promoted = 0
+        await until(async () => {
+          const m = await masterPort().catch(() => killed)
+          if (m === killed) return false
+          promoted = m
+          const role = await ask(m, true, 'ROLE')
+          return Array.isArray(role) && role[0] === 'master'
+        }, ms, `a sentinel-promoted replica of ${killed}`)
+        return { killed, promoted, killedAt, servedAt: Date.now() }
+      },
+      stop: () => g.stop(),
+    }
+  } catch (err) {
+    await g.stop()
+    throw err
+  }
+}

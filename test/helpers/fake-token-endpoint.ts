@@ -30,6 +30,8 @@ export interface FakeTokenEndpoint {
   readonly copilotUrl: string
   /** Requests to tokenUrl, whatever the answer. */
   readonly calls: number
+  /** Requests to tokenUrl received so far, counted on arrival (before the latency): one in flight shows here first. */
+  readonly received: number
   /** Refresh grants that issued a new pair. */
   readonly refreshes: number
   /** Grants refused because the refresh token was used before or unknown. */
@@ -72,6 +74,7 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
   const copilotTokens = new Set<string>()
   const grants: Array<Record<string, string>> = []
   let calls = 0
+  let received = 0
   let refreshes = 0
   let rejected = 0
   let exchanges = 0
@@ -145,6 +148,7 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
     for await (const c of req) parts.push(c as Buffer)
     const raw = Buffer.concat(parts).toString('utf8')
     const path = (req.url ?? '').split('?')[0]
+    if (path === '/oauth/token') received++
     if (latencyMs > 0) await sleep(latencyMs)
     if (path === '/copilot_internal/v2/token' && req.method === 'GET') {
       if (failStatus !== undefined) {
@@ -178,6 +182,7 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
     tokenUrl: `${url}/oauth/token`,
     copilotUrl: `${url}/copilot_internal/v2/token`,
     get calls () { return calls },
+    get received () { return received },
     get refreshes () { return refreshes },
     get rejected () { return rejected },
     get exchanges () { return exchanges },

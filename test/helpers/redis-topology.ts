@@ -133,7 +133,25 @@ async function slotMap (ports: readonly number[]): Promise<Array<[number, number
   return []
 }
 
-export async function startRedisCluster (opts: { masters?: number, replicas?: number } = {}): Promise<RedisClusterUnderTest> {
+/**
+ * `start` again (fresh ports) when a node lost its port to another process between freePort()
+ * and redis-server's bind — tests run side by side — at most 3 times.
+ */
+async function withFreshPorts<T> (start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start()
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('Address already in use')) throw err
+    }
+  }
+}
+
+export function startRedisCluster (opts: { masters?: number, replicas?: number } = {}): Promise<RedisClusterUnderTest> {
+  return withFreshPorts(() => startClusterOnce(opts))
+}
+
+async function startClusterOnce (opts: { masters?: number, replicas?: number }): Promise<RedisClusterUnderTest> {
   const masters = opts.masters ?? 3
   const replicas = opts.replicas ?? 1
   const g = new Group()
@@ -213,7 +231,11 @@ export interface RedisSentinelUnderTest {
  * `failover`: also wait until every sentinel knows the replica and the other sentinels (hello
  * messages, every 2 s), which a failover needs and plain use does not.
  */
-export async function startRedisSentinel (opts: { name?: string, failover?: boolean } = {}): Promise<RedisSentinelUnderTest> {
+export function startRedisSentinel (opts: { name?: string, failover?: boolean } = {}): Promise<RedisSentinelUnderTest> {
+  return withFreshPorts(() => startSentinelOnce(opts))
+}
+
+async function startSentinelOnce (opts: { name?: string, failover?: boolean }): Promise<RedisSentinelUnderTest> {
   const name = opts.name ?? 'rotor-test'
   const g = new Group()
   try {

@@ -7,8 +7,9 @@
 // - the lock must be on a replica before the token endpoint is called, and the commit before
 //   the lock goes: both are followed by WAIT 1 (when the master has replicas), so a promotion
 //   neither frees the lock of a refresh in flight nor loses the new refresh token;
-// - a refresh whose Redis calls fail keeps retrying them for `failoverGraceMs` (the commit
-//   after that too, in the background) rather than calling the endpoint on its own;
+// - a refresh whose Redis calls fail before the token call retries them for `failoverGraceMs`
+//   rather than calling the endpoint on its own; a commit that fails after it is retried in
+//   the background (idempotently) while the lock keeps peers waiting, and the token is used;
 // - a replica that cannot reach Redis uses its current token while it is still valid (the
 //   refresh margin is minutes), and waits `failoverGraceMs` for Redis when it is not.
 // Only after that grace does the host-local file lock take over (no cross-replica exclusion).
@@ -106,7 +107,7 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
   /** Good token responses whose commit has not landed yet: pushed through the CAS until it does. */
   const pending = new Map<string, Pending>()
   let pendingTimer: ReturnType<typeof setTimeout> | undefined
-  let pendingDelay = 250
+  let pendingDelay = 100
 
   /** Connected now, or within `waitMs` (a stall on a live connection keeps status 'ready'). */
   async function ready (waitMs: number): Promise<boolean> {
@@ -142,20 +143,6 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
     return Number(waited?.[1]) >= 1
   }
 
-  /** `fn` retried while Redis fails, until `deadline`; then its last error. */
-  async function retrying<T> (deadline: number, fn: () => Promise<T>): Promise<T> {
-    let delay = 100
-    for (;;) {
-      try {
-        return await fn()
-      } catch (err) {
-        if (err instanceof RefreshError || Date.now() + delay > deadline || closed) throw err
-        await sleep(delay)
-        delay = Math.min(delay * 2, 500)
-      }
-    }
-  }
-
   async function commit (record: string, p: Pending): Promise<boolean> {
     const [committed] = await client.rotorCredCommit(record,
       String(p.expectedGen), p.token.access, p.token.refresh, String(p.token.expires), JSON.stringify(p.token.fields), String(Date.now()), String(retention), p.channel)
@@ -167,9 +154,10 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
     pendingTimer = undefined
     for (const [record, p] of pending) {
       try {
+        // Committed (or found already committed), and on a replica: then the lock can go.
         await commit(record, p)
+        await replicated(record)
         pending.delete(record)
-        await replicated(record).catch(() => false)
         await client.rotorCredRelease(p.lock, p.owner).catch(() => {})
       } catch {
         break
@@ -179,21 +167,23 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
     if (pending.size > 0 && !closed) {
       pendingTimer = setTimeout(() => { void flushPending() }, pendingDelay)
       pendingTimer.unref()
-      pendingDelay = Math.min(pendingDelay * 2, 5000)
+      // Capped low: peers wait for this commit (the lock is held until it lands).
+      pendingDelay = Math.min(pendingDelay * 2, 1000)
     } else {
-      pendingDelay = 250
+      pendingDelay = 100
     }
   }
 
   /** We hold the lock: re-read, refresh if still needed, commit through the gen fence. */
   async function asWinner (task: RefreshTask, owner: string, started: number): Promise<StoredToken> {
-    const graceEnd = (): number => Date.now() + grace
     const record = keys.record(task.slot, task.profileId)
     const lock = keys.lock(task.slot, task.profileId)
     const channel = keys.channel(task.slot, task.profileId)
     let release = true
     try {
-      const rec = await retrying(graceEnd(), () => read(task.slot, task.profileId))
+      // Redis failing before the token call throws to coordinated(), which retries within the
+      // grace (our lock is re-entrant) or rides a still valid token.
+      const rec = await read(task.slot, task.profileId)
       const local = task.local(true)
       const base = preferUsable(task.usable, rec?.token.access === '' ? undefined : rec?.token, local)
       if (base !== undefined && task.usable(base)) {
@@ -204,7 +194,7 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
       if (rec?.lastError !== undefined && rec.lastErrorAt >= started) throw new RefreshError(rec.lastError)
       // Only a lock a replica holds survives a promotion: without it, a peer could refresh
       // with the same refresh token after a failover.
-      if (!await retrying(graceEnd(), () => replicated(lock)).catch(() => false)) {
+      if (!await replicated(lock)) {
         opts.log?.warn({ profile: task.profileId }, 'no Redis replica acknowledged the OAuth refresh lock in time; refreshing anyway')
       }
       const expectedGen = rec?.gen ?? 0
@@ -225,13 +215,14 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
         throw err
       }
       const p: Pending = { expectedGen, token: next, channel, lock, owner }
-      // A good response is never thrown away: the commit is retried through a failover.
+      // A good response is never thrown away: a commit that fails (a failover) is retried in
+      // the background, and the token is used at once meanwhile.
       let committed: boolean
       try {
-        committed = await retrying(graceEnd(), () => commit(record, p))
+        committed = await commit(record, p)
       } catch (err) {
-        // Still unreachable: keep retrying in the background; our lock (on a replica) keeps
-        // peers waiting meanwhile, so it is not released here.
+        // Our lock (on a replica) keeps peers from refreshing until the commit lands, so it is
+        // released only then.
         pending.set(record, p)
         release = false
         void flushPending()
@@ -246,9 +237,18 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
         if (stored !== undefined && task.usable(stored.token)) await task.persist(stored.token)
         return next
       }
-      if (!await retrying(graceEnd(), () => replicated(record)).catch(() => false)) {
-        opts.log?.warn({ profile: task.profileId }, 'no Redis replica acknowledged the refreshed OAuth token in time')
+      let acked: boolean
+      try {
+        acked = await replicated(record)
+      } catch {
+        // The master went right after the commit, which may not have reached the replica:
+        // committed again (idempotent) in the background, the lock kept until then.
+        pending.set(record, p)
+        release = false
+        void flushPending()
+        acked = true
       }
+      if (!acked) opts.log?.warn({ profile: task.profileId }, 'no Redis replica acknowledged the refreshed OAuth token in time')
       await task.persist(next)
       return next
     } finally {
@@ -286,10 +286,11 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
         if (err instanceof RefreshError) throw err
         failingSince ||= Date.now()
         if (Date.now() - failingSince >= grace || closed) throw err
-        // Meanwhile a token that still works is good enough (nothing is called with it).
-        const local = task.local(true)
-        if (local !== undefined && task.valid?.(local) === true) return local
       }
+      // A peer holds the lock, or Redis is away: a token that still works is good enough
+      // meanwhile (nothing is called with it; the next request picks up the peer's commit).
+      const local = task.local(true)
+      if (local !== undefined && task.valid?.(local) === true) return local
       if (Date.now() > deadline) throw new RefreshError('timed out waiting for another replica to refresh the token')
     }
   }
@@ -298,11 +299,19 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
     kind: 'redis',
     keys,
     async run (task) {
+      // Riding the refresh margin: nothing is refreshed until Redis is back (the next request tries again).
+      const ride = (): StoredToken | undefined => {
+        const local = task.local(true)
+        return local !== undefined && task.valid?.(local) === true ? local : undefined
+      }
+      if (client.status !== 'ready') {
+        const local = ride()
+        if (local !== undefined) return local
+      }
       const connected = await ready(outage ? 0 : (opts.connectWaitMs ?? 1000))
       if (!connected) {
-        // Riding the refresh margin: nothing is refreshed until Redis is back (the next request tries again).
-        const local = task.local(true)
-        if (local !== undefined && task.valid?.(local) === true) return local
+        const local = ride()
+        if (local !== undefined) return local
       }
       // Not yet given up on Redis in this outage: wait out a failover's grace first.
       if (connected || (!outage && await ready(grace))) {

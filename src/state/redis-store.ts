@@ -23,7 +23,7 @@ import type { Logger } from '../telemetry/logger.ts'
 import { isCleanStats } from './clean-stats.ts'
 import { createLocalState } from './local-state.ts'
 import { arg, decodeEpoch, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, positive, type VersionedStats } from './redis/codec.ts'
-import { createClient, execBySlot, type StateClient, unavailable } from './redis/connection.ts'
+import { createClient, execBySlot, pingAll, type StateClient, unavailable } from './redis/connection.ts'
 import { createDirty } from './redis/dirty.ts'
 import { createKeys, type Keys } from './redis/keys.ts'
 import { createMirrorMarks } from './redis/mirror.ts'
@@ -199,8 +199,10 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     resyncing ??= (async () => {
       try {
         // Offline changes first: an agent whose state Redis lost is noticed in their replies
-        // (before they touch the mirror), the others by the epoch check after them.
+        // (before they touch the mirror), the others by the epoch check after them. Then every
+        // master must answer (on a Cluster this also opens every connection a request may need).
         await push()
+        await pingAll(client)
         await checkEpochs()
         // Seeds queued by either, and changes recorded locally while the batch was on its way.
         if (!dirty.empty()) await push()

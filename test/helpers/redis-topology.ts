@@ -4,7 +4,7 @@
 // user (the default user is off), so ACL is exercised too. Nothing persists; a topology's
 // files live in one temp dir, removed with it. Every wait is bounded.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFile } from 'node:child_process'
@@ -31,11 +31,16 @@ export async function redisToolsPresent (): Promise<boolean> {
   }
 }
 
-/** A client for assertions and fault injection: no retries, no offline queue. */
+/** Ports that speak TLS only, with the CA that signed their certificate. */
+const tlsCa = new Map<number, Buffer>()
+
+/** A client for assertions and fault injection: no retries, no offline queue; TLS where the node wants it. */
 export function nodeClient (port: number, auth = true): Redis {
+  const ca = tlsCa.get(port)
   const c = new Redis({
     host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 1000, commandTimeout: 2000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null,
     ...(auth ? { username: ACL_USER, password: ACL_PASSWORD } : {}),
+    ...(ca !== undefined ? { tls: { ca } } : {}),
   })
   c.on('error', () => {})
   return c
@@ -101,7 +106,27 @@ class Group {
     }, START_MS, `redis-server on ${p.port} answers`)
   }
 
+  /** A self-signed certificate for 127.0.0.1 (its own CA), and redis-server's TLS arguments for it. */
+  async tls (): Promise<{ caFile: string, args: string[] }> {
+    const cert = join(this.dir, 'tls-cert.pem')
+    const key = join(this.dir, 'tls-key.pem')
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { timeout: START_MS })
+    this.caFile = cert
+    return { caFile: cert, args: ['--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no'] }
+  }
+
+  caFile: string | undefined
+  private readonly tlsPorts: number[] = []
+  /** `port` speaks TLS only (nodeClient then connects with the CA). */
+  tlsOnly (port: number): void {
+    if (this.caFile === undefined) throw new Error('no certificate yet')
+    tlsCa.set(port, readFileSync(this.caFile))
+    this.tlsPorts.push(port)
+  }
+
   async stop (): Promise<void> {
+    for (const port of this.tlsPorts) tlsCa.delete(port)
     process.off('exit', this.onExit)
     await Promise.all(this.procs.map(killProc))
     rmSync(this.dir, { recursive: true, force: true })
@@ -117,6 +142,8 @@ export interface RedisClusterUnderTest {
   /** `state.redis` of a rotor config (prefix aside). */
   readonly redisConfig: { cluster: { nodes: string[] } }
   readonly nodes: readonly ClusterNodeProc[]
+  /** With `tls`: the CA file a client needs (NODE_EXTRA_CA_CERTS for a gateway process). */
+  readonly caFile?: string
   /** The port of the master serving `key` now. */
   masterOf (key: string): Promise<number>
   /** SIGKILLs the master serving `key`; resolves when a replica serves its slot (or rejects after `ms`). */
@@ -147,11 +174,18 @@ async function withFreshPorts<T> (start: () => Promise<T>): Promise<T> {
   }
 }
 
-export function startRedisCluster (opts: { masters?: number, replicas?: number } = {}): Promise<RedisClusterUnderTest> {
+interface ClusterOptions {
+  masters?: number
+  replicas?: number
+  /** TLS only: clients, the cluster bus and replication (self-signed certificate, `caFile`). */
+  tls?: boolean
+}
+
+export function startRedisCluster (opts: ClusterOptions = {}): Promise<RedisClusterUnderTest> {
   return withFreshPorts(() => startClusterOnce(opts))
 }
 
-async function startClusterOnce (opts: { masters?: number, replicas?: number }): Promise<RedisClusterUnderTest> {
+async function startClusterOnce (opts: ClusterOptions): Promise<RedisClusterUnderTest> {
   const masters = opts.masters ?? 3
   const replicas = opts.replicas ?? 1
   const g = new Group()
@@ -160,14 +194,21 @@ async function startClusterOnce (opts: { masters?: number, replicas?: number }):
     const ports: number[] = []
     // The cluster bus gets its own free port (port + 10000 may be taken or past 65535).
     for (let i = 0; i < count * 2; i++) ports.push(await freePort())
-    const procs = Array.from({ length: count }, (_, i) => g.add([
-      '--port', String(ports[i]), '--cluster-port', String(ports[count + i]), '--bind', '127.0.0.1',
-      '--cluster-enabled', 'yes', '--cluster-config-file', join(g.dir, `nodes-${ports[i]}.conf`),
-      '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0',
-      '--save', '', '--appendonly', 'no', '--dir', g.dir, ...ACL,
-    ], ports[i]))
+    const tls = opts.tls === true ? await g.tls() : undefined
+    const listen = (port: number): string[] => tls === undefined
+      ? ['--port', String(port)]
+      : ['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes', ...tls.args]
+    const procs = Array.from({ length: count }, (_, i) => {
+      if (tls !== undefined) g.tlsOnly(ports[i])
+      return g.add([
+        ...listen(ports[i]), '--cluster-port', String(ports[count + i]), '--bind', '127.0.0.1',
+        '--cluster-enabled', 'yes', '--cluster-config-file', join(g.dir, `nodes-${ports[i]}.conf`),
+        '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0',
+        '--save', '', '--appendonly', 'no', '--dir', g.dir, ...ACL,
+      ], ports[i])
+    })
     await Promise.all(procs.map((p) => g.answering(p)))
-    await run('redis-cli', ['--user', ACL_USER, '--pass', ACL_PASSWORD, '--no-auth-warning', '--cluster', 'create',
+    await run('redis-cli', [...(tls !== undefined ? ['--tls', '--cacert', tls.caFile] : []), '--user', ACL_USER, '--pass', ACL_PASSWORD, '--no-auth-warning', '--cluster', 'create',
       ...procs.map((p) => `127.0.0.1:${p.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: START_MS })
     const dataPorts = procs.map((p) => p.port)
     await until(async () => {
@@ -189,7 +230,8 @@ async function startClusterOnce (opts: { masters?: number, replicas?: number }):
     }
     return {
       kind: 'cluster',
-      redisConfig: { cluster: { nodes: dataPorts.slice(0, 2).map((p) => `redis://${auth}127.0.0.1:${p}`) } },
+      redisConfig: { cluster: { nodes: dataPorts.slice(0, 2).map((p) => `${tls !== undefined ? 'rediss' : 'redis'}://${auth}127.0.0.1:${p}`) } },
+      ...(tls !== undefined ? { caFile: tls.caFile } : {}),
       nodes: procs.map((p) => ({ port: p.port, kill: () => killProc(p) })),
       masterOf,
       async failover (key, ms = 20_000) {
@@ -308,4 +350,22 @@ async function startSentinelOnce (opts: { name?: string, failover?: boolean }): 
     await g.stop()
     throw err
   }
+}
+
+/** One TLS-only redis-server (ACL user as above): `url` is rediss://, `caFile` verifies it. */
+export async function startRedisTls (): Promise<{ url: string, caFile: string, stop (): Promise<void> }> {
+  return await withFreshPorts(async () => {
+    const g = new Group()
+    try {
+      const port = await freePort()
+      const tls = await g.tls()
+      g.tlsOnly(port)
+      const p = g.add(['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', g.dir, ...tls.args, ...ACL], port)
+      await g.answering(p)
+      return { url: `rediss://${auth}127.0.0.1:${port}`, caFile: tls.caFile, stop: () => g.stop() }
+    } catch (err) {
+      await g.stop()
+      throw err
+    }
+  })
 }

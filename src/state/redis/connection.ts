@@ -140,6 +140,21 @@ export function isCluster (client: StateClient): client is Cluster {
   return client instanceof Cluster
 }
 
+/**
+ * PING, on a Cluster on every master: ioredis connects to a node on its first command, so this
+ * opens (TLS handshake and AUTH included) every connection a request may need before the store
+ * says it is ready, instead of inside a request's short command timeout.
+ */
+export async function pingAll (client: StateClient): Promise<void> {
+  if (!isCluster(client)) {
+    await client.ping()
+    return
+  }
+  const masters = client.nodes('master')
+  if (masters.length === 0) throw new Error('no Redis Cluster master known')
+  await Promise.all(masters.map((n) => n.ping()))
+}
+
 /** One command of a grouped pipeline: `key` decides where it runs. */
 export interface SlotCommand {
   readonly key: string

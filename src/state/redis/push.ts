@@ -20,13 +20,10 @@ export interface PushDeps {
   readonly wrote: (agent: string, id: string, r: VersionedStats) => UsageStats | undefined
 }
 
-/** Sends one batch of offline changes (a PING when there are none); throws when any part failed. */
+/** Sends one batch of offline changes (nothing when there are none); throws when any part failed. */
 export async function pushDirty (deps: PushDeps): Promise<void> {
   const { client, keys, dirty, retention, clock, wrote } = deps
-  if (dirty.empty()) {
-    await client.ping()
-    return
-  }
+  if (dirty.empty()) return
   const batch = dirty.take()
   const now = clock()
   const cmds: SlotCommand[] = []

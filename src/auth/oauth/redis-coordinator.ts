@@ -71,6 +71,12 @@ function retryDelay (times: number): number {
   return Math.min(100 * 2 ** Math.min(times, 6), 5000) + Math.floor(Math.random() * 100)
 }
 
+/** A Redis error reply that refuses the command itself (ACL, unknown or disabled command), by its protocol error code. */
+function refusedCommand (err: Error): boolean {
+  const code = err.name === 'ReplyError' ? err.message.split(' ', 1)[0] : ''
+  return code === 'NOPERM' || code === 'ERR'
+}
+
 export interface RedisCoordinator extends RefreshCoordinator {
   readonly kind: 'redis'
   readonly keys: CredentialKeys
@@ -139,7 +145,12 @@ export function createRedisCoordinator (opts: RedisCoordinatorOptions): RedisCoo
     } catch { /* unknown: WAIT tells */ }
     if (replicas === 0) return true
     const [, waited] = (await client.pipeline().pttl(key).wait(1, replicaWait).exec()) ?? []
-    if (waited?.[0] !== null && waited?.[0] !== undefined) throw waited[0]
+    const err = waited?.[0]
+    if (err !== null && err !== undefined) {
+      // A user not allowed WAIT (or a proxy without it): unconfirmed, not unreachable.
+      if (refusedCommand(err)) return false
+      throw err
+    }
     return Number(waited?.[1]) >= 1
   }
 

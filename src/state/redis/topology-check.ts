@@ -106,7 +106,8 @@ async function checkMaster (ctx: Ctx, address: string, access: Access, replicasH
     return
   }
   try {
-    const { role, replicas } = await roleOf(c)
+    // ROLE is an @admin command that managed Redis users often may not run: then unknown.
+    const { role, replicas } = await roleOf(c).catch(() => ({ role: 'master', replicas: [] as string[] }))
     const scripts = await loadScripts(c, secrets)
     report.nodes.push({ address, role: 'master', reachable: true, scriptsLoaded: scripts.loaded })
     if (role !== 'master') report.problems.push({ message: `Redis at ${address} is a ${role}, not a master`, fix: 'wait for the failover to finish, or fix the topology' })

@@ -17,8 +17,11 @@ const run = promisify(execFile)
 export const ACL_USER = 'rotor'
 export const ACL_PASSWORD = 'topology-s3cret-pw'
 const ACL = ['--user', 'default', 'off', '--user', ACL_USER, 'on', `>${ACL_PASSWORD}`, '~*', '&*', '+@all',
-  '--masteruser', ACL_USER, '--masterauth', ACL_PASSWORD]
-const START_MS = 20_000
+  '--masteruser', ACL_USER, '--masterauth', ACL_PASSWORD,
+  // A master otherwise waits 5 s for more replicas before it starts a (diskless) sync.
+  '--repl-diskless-sync-delay', '0']
+/** Bound of each startup step; generous, as the machine may be busy with other tests. */
+const START_MS = 45_000
 
 /** redis-server and redis-cli are on PATH. */
 export async function redisToolsPresent (): Promise<boolean> {

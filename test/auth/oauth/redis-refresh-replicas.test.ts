@@ -4,6 +4,9 @@
 // user that may not run ROLE and WAIT (a common managed-Redis restriction) — the refresh goes
 // on, once, and says so.
 import t, { type Test } from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createRedisCoordinator } from '../../../src/auth/oauth/redis-coordinator.ts'
 import { startFakeTokenEndpoint } from '../../helpers/fake-token-endpoint.ts'
 import { startRedisServer, testClient, uniquePrefix, type Teardownable } from '../../helpers/redis.ts'
@@ -13,7 +16,11 @@ import { captureLog, expiredOAuth, oauthCatalog, proc, tempHome, writeProfiles }
 const LOCK_UNCONFIRMED = 'no Redis replica acknowledged the OAuth refresh lock in time; refreshing anyway'
 const COMMIT_UNCONFIRMED = 'no Redis replica acknowledged the refreshed OAuth token in time'
 
-async function masterAndReplica (t: Teardownable, args: readonly string[] = []): Promise<{ master: Awaited<ReturnType<typeof startRedisServer>>, replica: Awaited<ReturnType<typeof startRedisServer>> }> {
+async function masterAndReplica (t: Teardownable, acl: readonly string[] = []): Promise<{ master: Awaited<ReturnType<typeof startRedisServer>>, replica: Awaited<ReturnType<typeof startRedisServer>> }> {
+  // A replica writes the RDB of its first sync into its dir: a temp one, not the checkout.
+  const dir = mkdtempSync(join(tmpdir(), 'rotor-replica-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const args = ['--dir', dir, '--repl-diskless-sync-delay', '0', ...acl]
   const master = await startRedisServer({ args })
   t.teardown(() => master.stop())
   const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(master.port), ...args] })
@@ -32,12 +39,13 @@ async function masterAndReplica (t: Teardownable, args: readonly string[] = []):
   return { master, replica }
 }
 
-async function refreshOnce (t: Test, url: string): Promise<{ calls: number, lines: string[], record: string, prefix: string }> {
+/** `replicaWaitMs`: how long WAIT may take; generous where the replica is healthy, so a busy machine changes nothing. */
+async function refreshOnce (t: Test, url: string, replicaWaitMs = 5000): Promise<{ calls: number, lines: string[], record: string, prefix: string }> {
   const ep = await startFakeTokenEndpoint()
   t.teardown(() => ep.close())
   const { log, logged } = captureLog()
   const prefix = uniquePrefix()
-  const coordinator = createRedisCoordinator({ url, prefix, log, replicaWaitMs: 200 })
+  const coordinator = createRedisCoordinator({ url, prefix, log, replicaWaitMs, commandTimeoutMs: replicaWaitMs + 5000 })
   t.teardown(() => coordinator.close())
   const home = tempHome()
   writeProfiles(home, { 'fake:me': expiredOAuth('fake', ep.seed()) })
@@ -66,7 +74,7 @@ t.test('a replica that does not acknowledge in time: the refresh goes on (once) 
   const { master, replica } = await masterAndReplica(t)
   replica.pause()
   t.teardown(() => { try { replica.resume() } catch { /* stopped */ } })
-  const r = await refreshOnce(t, master.url)
+  const r = await refreshOnce(t, master.url, 200)
   t.equal(r.calls, 1)
   t.ok(said(r.lines, LOCK_UNCONFIRMED), 'the unconfirmed lock is logged')
   t.ok(said(r.lines, COMMIT_UNCONFIRMED), 'and the unconfirmed commit')

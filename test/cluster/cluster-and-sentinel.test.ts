@@ -71,7 +71,7 @@ t.test('cluster: changes recorded while every master stalls are merged on all of
   const s = await store(t, topo, prefix, { commandTimeoutMs: 200 })
   for (const a of agents) await s.readStats(a, ['p:a'])
   // Writes (scripts included) wait on the server; the client times them out and goes local.
-  for (const port of await masterPorts(topo, agents, prefix)) t.equal(await ask(port, true, 'CLIENT', 'PAUSE', '1500', 'WRITE'), 'OK')
+  for (const port of await masterPorts(topo, agents, prefix)) t.equal(await ask(port, true, 'CLIENT', 'PAUSE', '3000', 'WRITE'), 'OK')
   const at = Date.now()
   for (const a of agents) await s.recordFailure(a, 'p:a', failure(at))
   t.equal(s.health(), 'degraded', 'the stall degraded the store')

@@ -114,6 +114,8 @@ export interface TargetSpec {
   kind: TargetKind
   /** rotor only: value of ROTOR_STATE. */
   state?: 'memory' | 'redis'
+  /** redis only: the shared standalone Redis (REDIS_URL), or a local Cluster the bench starts. */
+  topology?: 'standalone' | 'cluster'
   /** The row is only run when this is true (redis needs --redis or a reachable REDIS_URL). */
   optional?: boolean
 }
@@ -122,6 +124,8 @@ export const TARGETS: readonly TargetSpec[] = [
   { name: 'bare', kind: 'bare' },
   { name: 'rotor', kind: 'rotor', state: 'memory' },
   { name: 'rotor-redis', kind: 'rotor', state: 'redis', optional: true },
+  // 3 masters + 3 replicas from redis-server on loopback (needs redis-server and redis-cli).
+  { name: 'rotor-redis-cluster', kind: 'rotor', state: 'redis', topology: 'cluster', optional: true },
 ]
 
 /** The default agent's auth-profiles.json for the bench: every family's stored credentials. */
@@ -132,14 +136,16 @@ export function rotorAuthProfiles(): Record<string, unknown> {
 }
 
 /** The rotor config for the bench: every family's provider pointed at the fake upstream. */
-export function rotorConfig(opts: { upstreamBaseUrl: string; logLevel: string; redisUrl?: string; redisPrefix?: string }): Record<string, unknown> {
+export function rotorConfig(opts: { upstreamBaseUrl: string; logLevel: string; redisUrl?: string; redisPrefix?: string; redisCluster?: readonly string[] }): Record<string, unknown> {
   const providers: Record<string, ProviderConfig> = {}
   for (const f of FAMILIES) providers[f.providerId] = f.provider(opts.upstreamBaseUrl)
   const first = FAMILIES[0]
   return {
     gateway: { host: '127.0.0.1', port: 0 },
     logging: { level: opts.logLevel },
-    ...(opts.redisUrl !== undefined ? { state: { redis: { url: opts.redisUrl, prefix: opts.redisPrefix ?? 'rotor-bench:' } } } : {}),
+    ...(opts.redisCluster !== undefined
+      ? { state: { redis: { cluster: { nodes: [...opts.redisCluster] }, prefix: opts.redisPrefix ?? 'rotor-bench:' } } }
+      : opts.redisUrl !== undefined ? { state: { redis: { url: opts.redisUrl, prefix: opts.redisPrefix ?? 'rotor-bench:' } } } : {}),
     models: { mode: 'replace', providers },
     agents: { defaults: { model: { primary: `${first.providerId}/m1` } } },
   }

@@ -15,13 +15,15 @@ import {
   dropRedisPrefix, gatewayEntry, redisReachable, startBareProxyChild, startFakeUpstreamChild, startRotorChild,
 } from './lib/targets.ts'
 import { FAMILIES, MODES, TARGETS, rotorAuthProfiles, rotorConfig } from './rows.ts'
+import { redisToolsPresent, startRedisCluster } from '../test/helpers/redis-topology.ts'
 import type { Family, Mode, TargetSpec } from './rows.ts'
 
 const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--redis] [--log-level L] [--probes N]
   --duration S     measured seconds per row (default 5)
   --warmup S       warm-up seconds per row before measuring (default 2)
   --connections N  concurrent connections (default 50); pipelining is always 1
-  --redis          add the rotor-redis row (also added when REDIS_URL is set and reachable)
+  --redis          add the rotor-redis rows: the shared Redis (also added when REDIS_URL is set and
+                   reachable) and a local Redis Cluster the bench starts (3 masters + 3 replicas)
   --log-level L    rotor's logging.level during the run (default warn)
   --probes N       sequential correctness probes per row before the load (default 20)`
 
@@ -79,11 +81,14 @@ interface RunState {
   children: Set<ChildHandle>
   tmp?: string
   redisCleanup?: { url: string; prefix: string }
+  /** Local topologies the bench started, stopped at the end. */
+  stops: Array<() => Promise<void>>
 }
 
 async function cleanup(state: RunState): Promise<void> {
   await Promise.all([...state.children].map((c) => c.stop()))
   state.children.clear()
+  for (const stop of state.stops.splice(0)) await stop().catch(() => {})
   if (state.redisCleanup) {
     const n = await dropRedisPrefix(state.redisCleanup.url, state.redisCleanup.prefix)
     if (n > 0) progress(`removed ${n} redis keys under ${state.redisCleanup.prefix}`)
@@ -128,12 +133,22 @@ async function startTarget(spec: TargetSpec, s: Settings, state: RunState, upstr
   if (gatewayEntry(ROOT) === undefined) return { skipped: 'src/cli/main.ts does not exist yet', failed: false }
   const store = spec.state ?? 'memory'
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+  let redisCluster: string[] | undefined
   if (store === 'redis') {
     if (!s.redis && process.env.REDIS_URL === undefined) return { omitted: `${spec.name}: not run (pass --redis or set REDIS_URL)` }
-    if (!await redisReachable(redisUrl)) return { skipped: `redis not reachable at ${redisUrl}`, failed: false }
+    if (spec.topology === 'cluster') {
+      if (!await redisToolsPresent()) return { skipped: 'redis-server/redis-cli not installed', failed: false }
+      progress(`${spec.name}: starting a local Redis Cluster (3 masters + 3 replicas)`)
+      const cluster = await startRedisCluster()
+      state.stops.push(() => cluster.stop())
+      redisCluster = cluster.redisConfig.cluster.nodes
+    } else if (!await redisReachable(redisUrl)) {
+      return { skipped: `redis not reachable at ${redisUrl}`, failed: false }
+    }
   }
   const prefix = `rotor-bench-${process.pid}-${spec.name}:`
-  if (store === 'redis') state.redisCleanup = { url: redisUrl, prefix }
+  // The cluster's keys go with the cluster.
+  if (store === 'redis' && redisCluster === undefined) state.redisCleanup = { url: redisUrl, prefix }
   try {
     const rotor = await startRotorChild({
       root: ROOT,
@@ -141,7 +156,7 @@ async function startTarget(spec: TargetSpec, s: Settings, state: RunState, upstr
       state: store,
       config: rotorConfig({
         upstreamBaseUrl: `http://127.0.0.1:${upstreamPort}/v1`, logLevel: s.logLevel,
-        ...(store === 'redis' ? { redisUrl, redisPrefix: prefix } : {}),
+        ...(store === 'redis' ? { redisUrl, redisPrefix: prefix, ...(redisCluster !== undefined ? { redisCluster } : {}) } : {}),
       }),
       authProfiles: rotorAuthProfiles(),
       ...(store === 'redis' ? { redisUrl } : {}),
@@ -157,7 +172,7 @@ async function startTarget(spec: TargetSpec, s: Settings, state: RunState, upstr
 
 async function main(): Promise<number> {
   const s = settings()
-  const state: RunState = { children: new Set() }
+  const state: RunState = { children: new Set(), stops: [] }
   const rowCount = TARGETS.length * FAMILIES.length * MODES.length
   const budgetMs = (rowCount * (s.durationS + s.warmupS + 5) + 60) * 1000
   const watchdog = setTimeout(() => {

@@ -66,6 +66,8 @@ export interface CredentialResolverOptions {
 }
 
 const MARGIN_MS = 5 * 60_000
+/** How long a token must still live to be sent at all. */
+const VALID_SPARE_MS = 10_000
 /** Provider facts adapters need; all non-secret. */
 const EXTRA_FIELDS = ['accountId', 'resourceUrl', 'projectId', 'enterpriseUrl', 'baseUrl'] as const
 
@@ -131,10 +133,13 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
     }
   }
 
-  function usableFor (options: ResolveOptions): (t: StoredToken) => boolean {
-    return (t) => t.access !== '' && t.expires - now() > margin &&
+  function usableFor (options: ResolveOptions, marginMs = margin): (t: StoredToken) => boolean {
+    return (t) => t.access !== '' && t.expires - now() > marginMs &&
       (options.force !== true || (options.rejected !== undefined && t.access !== options.rejected))
   }
+
+  /** Not expired (a few seconds to spare for the request it goes with), not the rejected one. */
+  const validFor = (options: ResolveOptions): (t: StoredToken) => boolean => usableFor(options, VALID_SPARE_MS)
 
   /** Single-flight: concurrent callers for one credential share one coordinator run. */
   function flight (key: string, task: RefreshTask): Promise<StoredToken> {
@@ -209,6 +214,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
         return preferUsable(usable, cache.get(key), c?.type === 'oauth' ? toStored(c) : undefined, fresh ? cli?.read() : undefined)
       },
       usable,
+      valid: validFor(options),
       async fetch (base) {
         if (base === undefined) throw new RefreshError('the credential is gone from the credentials file')
         // It may come from a file rotor has not read before (a CLI's, re-read under the lock).
@@ -248,6 +254,7 @@ export function createCredentialResolver (opts: CredentialResolverOptions): Cred
         return t !== undefined && t.fields.src === src ? t : undefined
       },
       usable: (t) => t.fields.src === src && usable(t),
+      valid: (t) => t.fields.src === src && validFor(options)(t),
       async fetch () {
         const tokenUrl = opts.catalog().providers.get(profile.provider)?.oauth?.tokenUrl ?? COPILOT_TOKEN_URL
         opts.secrets?.add(githubToken)

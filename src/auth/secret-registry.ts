@@ -6,6 +6,7 @@
 // list read (file, config, env) and by the credential resolver whenever a token is refreshed or
 // exchanged; old values stay (an upstream may echo the token it just rejected). Only error texts
 // and log lines are scrubbed: a success body is never scanned.
+import { topologySecrets } from '../config/redis-topology.ts'
 import type { LoadedConfig } from '../config/types.ts'
 import { isSecretFieldName, maskSecret, maskSecretPatterns } from '../core/mask.ts'
 import type { Credential } from './types.ts'
@@ -98,7 +99,7 @@ function headerSecrets (headers: Readonly<Record<string, string>> | undefined, o
   }
 }
 
-/** Secrets a config snapshot holds: client and admin keys, provider keys and auth headers, the Redis password. */
+/** Secrets a config snapshot holds: client and admin keys, provider keys and auth headers, the Redis passwords. */
 export function configSecrets (config: LoadedConfig): string[] {
   const out: string[] = []
   for (const c of config.gateway.clients) out.push(c.key)
@@ -108,11 +109,6 @@ export function configSecrets (config: LoadedConfig): string[] {
     headerSecrets(p.headers, out)
     for (const m of p.models.values()) headerSecrets(m.headers, out)
   }
-  try {
-    const password = new URL(config.state.redisUrl).password
-    if (password !== '') out.push(password, decodeURIComponent(password))
-  } catch {
-    // Not a URL: nothing to take from it.
-  }
+  out.push(...topologySecrets(config.state.redis))
   return out
 }

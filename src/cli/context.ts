@@ -1,9 +1,9 @@
 // What every CLI command shares: environment, config loading, the state store, exit codes.
 import { checkAgentId } from '../core/agent-id.ts'
 import { CliError, EXIT_PROBLEM, EXIT_USAGE, InvalidAgentIdError } from '../core/errors.ts'
-import { redactUrl } from '../core/mask.ts'
 import { authProfilesPath, resolveHome } from '../config/paths.ts'
 import { loadConfig } from '../config/load.ts'
+import { describeTopology } from '../config/redis-topology.ts'
 import { DEFAULT_AGENT, type LoadedConfig } from '../config/types.ts'
 import { openCredentialsFile, type CredentialsFile } from '../auth/credentials-file.ts'
 import { isKeylessProfile } from '../auth/profiles.ts'
@@ -139,7 +139,7 @@ export async function openStateStore (ctx: CliContext, config: LoadedConfig): Pr
   })
   if (store.health() !== 'ready') {
     await store.close()
-    throw new CliError(`state store unreachable: Redis at ${redactUrl(config.state.redisUrl)} does not answer (start it, or set state.store to memory)`)
+    throw new CliError(`state store unreachable: Redis at ${describeTopology(config.state.redis)} does not answer (start it, or set state.store to memory)`)
   }
   return store
 }

@@ -12,6 +12,7 @@ import { defaultAgentOf, orderKeyWarnings } from './agent-rules.ts'
 import type { ProviderSpec } from './builtin-providers.ts'
 import { envReferenceName, substituteEnv } from './env-substitute.ts'
 import { findConfigPath, resolveHome, type Env } from './paths.ts'
+import { resolveRedisTopology } from './redis-topology.ts'
 import { RotorConfigSchema, type RotorConfig } from './schema.ts'
 import { DEFAULT_AGENT, type AgentSettings, type ClientDef, type GatewaySettings, type LoadedConfig } from './types.ts'
 
@@ -206,7 +207,7 @@ function resolveState (raw: RotorConfig, env: Env): LoadedConfig['state'] {
   }
   return {
     store: fromEnv ?? raw.state?.store ?? 'memory',
-    redisUrl: nonEmpty(raw.state?.redis?.url) ?? nonEmpty(env.REDIS_URL) ?? DEFAULTS.redisUrl,
+    redis: resolveRedisTopology(raw.state?.redis, env),
     prefix: raw.state?.redis?.prefix ?? DEFAULTS.redisPrefix,
   }
 }

@@ -92,8 +92,21 @@ export const RotorConfigSchema = Type.Object({
   }, { additionalProperties: false })),
   state: Type.Optional(Type.Object({
     store: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('redis')])),
+    // One of url (standalone), cluster, sentinel: docs/configuration.md.
     redis: Type.Optional(Type.Object({
       url: Type.Optional(Type.String()),
+      cluster: Type.Optional(Type.Object({
+        nodes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+      }, { additionalProperties: false })),
+      sentinel: Type.Optional(Type.Object({
+        sentinels: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+        name: Type.String({ minLength: 1 }),
+        /** ACL user and password of the master and replicas (the sentinels' own go in their URLs). */
+        username: Type.Optional(Type.String({ minLength: 1 })),
+        password: Type.Optional(Type.String({ minLength: 1 })),
+        /** TLS to the master and replicas (the sentinels': `rediss://` in their URLs). */
+        tls: Type.Optional(Type.Boolean()),
+      }, { additionalProperties: false })),
       prefix: Type.Optional(Type.String({ pattern: '^[^{}]*$' })),
     }, { additionalProperties: false })),
   }, { additionalProperties: false })),

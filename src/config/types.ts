@@ -84,13 +84,30 @@ export interface GatewaySettings {
   readonly upstreamConnections: number
 }
 
+/**
+ * Where the redis store connects (`state.redis`: exactly one of url, cluster, sentinel). URLs
+ * are `redis://` or `rediss://` (TLS), with `user:password@` for ACL; they are secrets-bearing
+ * and never logged as is (redis-topology.ts describeTopology masks them).
+ */
+export type RedisTopology =
+  | { readonly kind: 'url', readonly url: string }
+  | { readonly kind: 'cluster', readonly nodes: readonly string[] }
+  | {
+    readonly kind: 'sentinel'
+    readonly sentinels: readonly string[]
+    readonly name: string
+    readonly username?: string
+    readonly password?: string
+    readonly tls?: boolean
+  }
+
 export interface LoadedConfig {
   readonly raw: RotorConfig
   /** File the config came from; undefined when built-in defaults are used. */
   readonly path: string | undefined
   readonly home: string
   readonly gateway: GatewaySettings
-  readonly state: { readonly store: 'memory' | 'redis', readonly redisUrl: string, readonly prefix: string }
+  readonly state: { readonly store: 'memory' | 'redis', readonly redis: RedisTopology, readonly prefix: string }
   readonly catalog: Catalog
   /** Always contains `default` and `defaultAgent`. */
   readonly agents: ReadonlyMap<string, AgentSettings>

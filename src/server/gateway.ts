@@ -20,8 +20,12 @@ import { createCredentialResolver } from '../auth/credential-resolver.ts'
 import { isKeylessProfile } from '../auth/profiles.ts'
 import { createFileCoordinator } from '../auth/oauth/file-coordinator.ts'
 import { createRedisCoordinator } from '../auth/oauth/redis-coordinator.ts'
+import { connectRedis } from '../state/redis/connection.ts'
 import { configSecrets, createSecretRegistry } from '../auth/secret-registry.ts'
 import type { DestinationStream } from 'pino'
+
+/** How long an OAuth refresh waits for a Sentinel or Cluster failover before the host-local lock. */
+const FAILOVER_GRACE_MS = 15_000
 
 export interface GatewayOptions {
   readonly cliPath?: string
@@ -80,7 +84,14 @@ export async function startGateway (opts: GatewayOptions = {}): Promise<Gateway>
     credentials: (agent) => credentials.file(agent),
     catalog: () => runtime.config.catalog,
     coordinator: initial.state.store === 'redis'
-      ? createRedisCoordinator({ url: initial.state.redisUrl, prefix: initial.state.prefix, log })
+      ? createRedisCoordinator({
+        client: connectRedis(initial.state.redis, { connectionName: 'rotor-oauth', commandTimeoutMs: 500 }),
+        prefix: initial.state.prefix,
+        log,
+        // Sentinel and Cluster promote a replica within seconds: wait for it rather than refresh
+        // under a host-local lock that other hosts do not see (docs/operations.md).
+        failoverGraceMs: initial.state.redis.kind === 'url' ? 0 : FAILOVER_GRACE_MS,
+      })
       : createFileCoordinator({ log }),
     env,
     now,

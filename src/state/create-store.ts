@@ -27,7 +27,7 @@ export async function createStateStore (state: LoadedConfig['state'], deps: Stat
   if (state.store === 'redis') {
     const { createRedisStore } = await import('./redis-store.ts')
     return createRedisStore({
-      url: state.redisUrl,
+      topology: state.redis,
       prefix: state.prefix,
       clock: deps.clock,
       log: deps.log,

@@ -15,20 +15,21 @@
 // most once a second (redis/usage.ts). Anything that changes routing bumps the version inside
 // its script, so every replica re-reads on its very next request.
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
 import type { Clock, UsageStats, FailureInput } from '../core/types.ts'
+import { DEFAULT_REDIS_URL, describeTopology, topologySecrets } from '../config/redis-topology.ts'
+import type { RedisTopology } from '../config/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { isCleanStats } from '../core/clean-stats.ts'
 import { createLocalState } from './local-state.ts'
 import { arg, decodeEpoch, decodePin, decodeStats, decodeVersion, decodeVersioned, encodePin, type VersionedStats } from './redis/codec.ts'
 import { positiveOrZero } from '../core/numbers.ts'
-import { createClient, unavailable } from './redis/connection.ts'
-import { redactUrl } from '../core/mask.ts'
+import { createClient, execBySlot, pingAll, type StateClient, unavailable } from './redis/connection.ts'
 import { createDirty } from './redis/dirty.ts'
 import { createKeys, type Keys } from './redis/keys.ts'
 import { createMirrorMarks } from './redis/mirror.ts'
 import { pushDirty } from './redis/push.ts'
 import { createEpochWatch, queueSeeds, readEpochs } from './redis/reseed.ts'
+import { topologyView } from './redis/topology-view.ts'
 import { createUsageQueue } from './redis/usage.ts'
 import { createVersionReader } from './redis/version-reads.ts'
 import type { StateStore, StoreHealth } from './types.ts'
@@ -38,8 +39,10 @@ const DAY = 86_400_000
 const DEFAULT_WINDOW_MS = DAY
 
 export interface RedisStoreOptions {
-  /** redis://[:password@]host:port[/db]; the password never reaches a log line. */
-  readonly url: string
+  /** Where to connect (state.redis); passwords never reach a log line. */
+  readonly topology?: RedisTopology
+  /** Shorthand for a standalone topology: redis://[user:password@]host:port[/db]. */
+  readonly url?: string
   /** Key prefix (state.redis.prefix); must not contain braces. */
   readonly prefix: string
   /** The gateway's clock: session pin expiry and manual clears. Defaults to Date.now. */
@@ -75,7 +78,9 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
   const clock = options.clock ?? Date.now
   const retention = options.retentionMs ?? 7 * DAY
   const keys = createKeys(options.prefix)
-  const safeUrl = redactUrl(options.url)
+  const topology: RedisTopology = options.topology ?? { kind: 'url', url: options.url ?? DEFAULT_REDIS_URL }
+  const safeUrl = describeTopology(topology)
+  const secrets = topologySecrets(topology)
   const local = createLocalState()
   const dirty = createDirty()
   const marks = createMirrorMarks()
@@ -88,7 +93,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
   const replicaTag = randomBytes(6).toString('base64url')
   let events = 0
   let windowMs = DEFAULT_WINDOW_MS
-  const client: Redis = createClient({ url: options.url, commandTimeoutMs: options.commandTimeoutMs })
+  const client: StateClient = createClient({ topology, commandTimeoutMs: options.commandTimeoutMs })
   const readVersion = createVersionReader(client, verKey)
   const waiters = new Set<() => void>()
   let mode: Mode = 'starting'
@@ -102,7 +107,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     mode = next
     // Offline the mirror diverges from Redis; after the resync it is re-read.
     marks.reset()
-    if (next === 'degraded') options.log?.warn({ err: unavailable(err ?? lastError ?? 'unreachable', options.url), redis: safeUrl }, 'state store degraded')
+    if (next === 'degraded') options.log?.warn({ err: unavailable(err ?? lastError ?? 'unreachable', secrets), redis: safeUrl }, 'state store degraded')
     else options.log?.info({ redis: safeUrl }, 'state store ready')
     for (const w of waiters) w()
   }
@@ -173,10 +178,10 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     if (usage.empty()) return
     const batch = usage.take()
     const r = await remote(async () => {
-      const pipe = client.pipeline()
-      for (const u of batch) pipe.touchUsed(keys.stats(u.agent, u.profileId), arg(u.at), arg(retention))
-      const res = await pipe.exec()
-      if (res === null) throw new Error('pipeline aborted')
+      const res = await execBySlot(client, batch.map((u) => {
+        const key = keys.stats(u.agent, u.profileId)
+        return { key, add: (pipe) => { pipe.touchUsed(key, arg(u.at), arg(retention)) } }
+      }))
       for (const [err] of res) if (err !== null) throw err
     })
     // Offline: the uses go out with the resync (the mirror already has them).
@@ -194,8 +199,10 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
     resyncing ??= (async () => {
       try {
         // Offline changes first: an agent whose state Redis lost is noticed in their replies
-        // (before they touch the mirror), the others by the epoch check after them.
+        // (before they touch the mirror), the others by the epoch check after them. Then every
+        // master must answer (on a Cluster this also opens every connection a request may need).
         await push()
+        await pingAll(client)
         await checkEpochs()
         // Seeds queued by either, and changes recorded locally while the batch was on its way.
         if (!dirty.empty()) await push()
@@ -256,6 +263,7 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
   return {
     kind: 'redis',
     keys,
+    topology: () => topologyView(client, topology.kind, safeUrl),
     health: () => mode === 'ready' ? 'ready' : 'degraded',
     waitForHealth,
     resync,
@@ -382,9 +390,9 @@ export async function createRedisStore (options: RedisStoreOptions): Promise<Red
       await flushUsage()
       try {
         await Promise.race([client.quit(), new Promise((_resolve, reject) => setTimeout(() => reject(new Error('quit timed out')), 1000).unref())])
-      } catch {
-        client.disconnect()
-      }
+      } catch { /* disconnected below */ }
+      // Also ends what QUIT leaves behind (a Sentinel client's failover-detector connections).
+      client.disconnect()
     },
   }
 }

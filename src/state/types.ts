@@ -1,11 +1,14 @@
 // The state contract both stores implement (docs/operations.md). Times are ms epoch from the caller's clock.
 import type { FailureInput, UsageStats } from '../core/types.ts'
+import type { TopologyView } from './redis/topology-view.ts'
 
 export type StoreHealth = 'ready' | 'degraded'
 
 export interface StateStore {
   readonly kind: 'memory' | 'redis'
   health(): StoreHealth
+  /** Redis only: the topology as the client sees it (admin status); no credentials. */
+  topology?(): TopologyView
   /** Usage/cooldown stats of the given profiles of one agent (missing = never used). */
   readStats(agent: string, profileIds: readonly string[]): Promise<Map<string, UsageStats>>
   /** Shared round-robin cursor: 1, 2, 3, … per (agent, provider). */

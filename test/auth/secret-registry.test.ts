@@ -85,7 +85,7 @@ t.test('a config gives its client and admin keys, provider keys and auth headers
   const config = {
     gateway: { clients: [{ name: 'app', key: 'client-key-1', agent: 'default' }], adminKey: 'admin-key-1' },
     catalog,
-    state: { store: 'redis', redisUrl: 'redis://user:p%40ss-word@127.0.0.1:6379/0', prefix: 'rotor:' },
+    state: { store: 'redis', redis: { kind: 'url', url: 'redis://user:p%40ss-word@127.0.0.1:6379/0' }, prefix: 'rotor:' },
   } as unknown as LoadedConfig
   t.strictSame(configSecrets(config).sort(), [
     'Bearer model-token-1', 'admin-key-1', 'client-key-1', 'header-key-1', 'model-token-1', 'p%40ss-word', 'p@ss-word', 'provider-key-1',

@@ -1,5 +1,5 @@
-// Exactly-once OAuth refresh with real gateway processes: three replicas on one Redis, and two
-// memory-mode processes sharing one ROTOR_HOME. The token endpoint rotates refresh tokens and
+// Exactly-once OAuth refresh with real gateway processes: three replicas on one Redis
+// (standalone, Cluster or Sentinel), and two memory-mode processes sharing one ROTOR_HOME. The token endpoint rotates refresh tokens and
 // revokes the family on reuse, so a second refresh would break every later request.
 import t from 'tap'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { completion, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.ts'
 import { startFakeTokenEndpoint, type FakeTokenEndpoint, type TokenPair } from '../helpers/fake-token-endpoint.ts'
-import { redisForTest, type Teardownable } from '../helpers/redis.ts'
+import type { Teardownable } from '../helpers/redis.ts'
 import { startReplicas, CHAT_BODY } from '../helpers/replicas.ts'
+import { prefixOn, startTopologies, topologyFor, topologyKinds, topologyUnavailable } from '../helpers/topologies.ts'
 import { spawnGateway } from '../helpers/spawn-gateway.ts'
 
 const REQUESTS = 150
@@ -43,8 +44,11 @@ async function post (url: string): Promise<number> {
   return res.status
 }
 
-t.test(`3 replicas on one Redis, ${REQUESTS} concurrent requests on an expired profile: exactly 1 refresh, 0 failures`, async (t) => {
-  const { url, prefix } = await redisForTest(t)
+startTopologies(topologyKinds())
+
+for (const kind of topologyKinds()) t.test(`${kind}: 3 replicas on one Redis, ${REQUESTS} concurrent requests on an expired profile: exactly 1 refresh, 0 failures`, { skip: await topologyUnavailable(kind) }, async (t) => {
+  const topo = await topologyFor(kind)
+  const prefix = prefixOn(t, topo)
   const ep = await startFakeTokenEndpoint()
   t.teardown(() => ep.close())
   ep.setLatency(200)
@@ -53,7 +57,7 @@ t.test(`3 replicas on one Redis, ${REQUESTS} concurrent requests on an expired p
   const replicas = await startReplicas(t, 3, {
     config: oauthConfig(`${up.url}/v1`, ep.tokenUrl, { state: { store: 'redis', redis: { prefix } } }),
     authProfiles: expiredProfile(seeded),
-    redisUrl: url,
+    redis: topo,
   })
   for (const r of replicas) t.equal((await r.readyz()).status, 'ready', `replica ${r.index} is on redis`)
 

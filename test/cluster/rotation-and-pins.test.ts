@@ -1,19 +1,23 @@
-// Three gateway processes sharing one Redis: one round-robin cursor for all of them, and a
-// session pin set through one replica is honoured by the others.
+// Three gateway processes sharing one Redis — standalone, Cluster or Sentinel: one round-robin
+// cursor for all of them, and a session pin set through one replica is honoured by the others.
 import t from 'tap'
 import { completion, startFakeUpstream } from '../helpers/fake-upstream.ts'
 import { createKeys } from '../../src/state/redis/keys.ts'
-import { redisForTest, testClient } from '../helpers/redis.ts'
+import { connectForTest } from '../helpers/redis.ts'
 import { clusterConfig, clusterProfiles, startReplicas } from '../helpers/replicas.ts'
+import { prefixOn, startTopologies, topologyFor, topologyKinds, topologyUnavailable } from '../helpers/topologies.ts'
 
 const IDS = ['fake:a', 'fake:b', 'fake:c']
 
-t.test('replicas share the cursor and the session pins', async (t) => {
-  const { url, prefix } = await redisForTest(t)
+startTopologies(topologyKinds())
+
+for (const kind of topologyKinds()) t.test(`${kind}: replicas share the cursor and the session pins`, { skip: await topologyUnavailable(kind) }, async (t) => {
+  const topo = await topologyFor(kind)
+  const prefix = prefixOn(t, topo)
   const profiles = clusterProfiles(IDS)
   const up = await startFakeUpstream((req) => ({ body: completion(`from ${profiles.idOfKey(req.headers.authorization)}`) }))
   t.teardown(() => up.close())
-  const replicas = await startReplicas(t, 3, { config: clusterConfig(`${up.url}/v1`, prefix, IDS), authProfiles: profiles.file, redisUrl: url })
+  const replicas = await startReplicas(t, 3, { config: clusterConfig(`${up.url}/v1`, prefix, IDS), authProfiles: profiles.file, redis: topo })
 
   t.test('300 requests spread over the 3 replicas land evenly on the 3 profiles', async (t) => {
     const from = up.requests.length
@@ -46,9 +50,8 @@ t.test('replicas share the cursor and the session pins', async (t) => {
     t.ok(pinned !== null && IDS.includes(pinned), `pinned to ${pinned}`)
     await first.arrayBuffer()
     // The gateway records the pin once the body is done, so wait (bounded) until it is shared.
-    const c = testClient(url)
+    const c = await connectForTest(topo.topology)
     t.teardown(() => c.disconnect())
-    await c.connect()
     const pinKey = createKeys(prefix).pin('default', session['x-rotor-session'])
     const deadline = Date.now() + 5000
     while ((await c.get(pinKey)) === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))

@@ -1,9 +1,10 @@
-// Three gateway processes sharing one Redis: a rate limit seen by one replica cools the
-// profile for all of them, and clear-cooldown through any replica lifts it everywhere.
+// Three gateway processes sharing one Redis — standalone, Cluster or Sentinel: a rate limit seen
+// by one replica cools the profile for all of them, and clear-cooldown through any replica lifts
+// it everywhere.
 import t from 'tap'
 import { completion, errorJson, startFakeUpstream } from '../helpers/fake-upstream.ts'
-import { redisForTest } from '../helpers/redis.ts'
 import { clusterConfig, clusterProfiles, startReplicas, type Replica } from '../helpers/replicas.ts'
+import { prefixOn, startTopologies, topologyFor, topologyKinds, topologyUnavailable } from '../helpers/topologies.ts'
 
 const IDS = ['fake:a', 'fake:b', 'fake:c']
 
@@ -15,8 +16,11 @@ async function statusOf (r: Replica, id: string): Promise<StatusProfile | undefi
   return body.profiles.find((p) => p.id === id)
 }
 
-t.test('a 429 on one replica cools the profile on every replica until clear-cooldown through another', async (t) => {
-  const { url, prefix } = await redisForTest(t)
+startTopologies(topologyKinds())
+
+for (const kind of topologyKinds()) t.test(`${kind}: a 429 on one replica cools the profile on every replica until clear-cooldown through another`, { skip: await topologyUnavailable(kind) }, async (t) => {
+  const topo = await topologyFor(kind)
+  const prefix = prefixOn(t, topo)
   const profiles = clusterProfiles(IDS)
   let limitA = true
   const up = await startFakeUpstream((req) => {
@@ -26,7 +30,7 @@ t.test('a 429 on one replica cools the profile on every replica until clear-cool
   })
   t.teardown(() => up.close())
   const hitsOf = (id: string): number => up.requests.filter((r) => profiles.idOfKey(r.headers.authorization) === id).length
-  const [r1, r2, r3] = await startReplicas(t, 3, { config: clusterConfig(`${up.url}/v1`, prefix, IDS), authProfiles: profiles.file, redisUrl: url })
+  const [r1, r2, r3] = await startReplicas(t, 3, { config: clusterConfig(`${up.url}/v1`, prefix, IDS), authProfiles: profiles.file, redis: topo })
   for (const r of [r1, r2, r3]) t.equal((await r.readyz()).status, 'ready', `replica ${r.index} is ready on redis`)
 
   // Replica 1: the shared cursor starts one of three requests at fake:a, which answers 429.

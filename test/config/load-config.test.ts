@@ -21,7 +21,7 @@ t.test('the packaged example loads with an empty environment and resolves gpt to
     requestBodyTimeoutMs: 30000,
     idleTimeoutMs: 120000, upstreamConnections: 1024,
   })
-  t.same(cfg.state, { store: 'memory', redisUrl: 'redis://127.0.0.1:6379', prefix: 'rotor:' })
+  t.strictSame(cfg.state, { store: 'memory', redis: { kind: 'url', url: 'redis://127.0.0.1:6379' }, prefix: 'rotor:' })
   t.ok(cfg.catalog.providers.get('openai')?.models.has('gpt-5.2'))
   t.ok(EXAMPLE_CONFIG_PATH.endsWith(join('config', 'rotor.example.json5')))
 })
@@ -140,9 +140,9 @@ t.test('host and port: CLI overrides beat ROTOR_HOST/ROTOR_PORT, which beat the 
 t.test('state: ROTOR_STATE beats the file; Redis URL from config, else REDIS_URL', async (t) => {
   const home = t.testdir({ 'rotor.json': '{ state: { store: "memory", redis: { prefix: "r1:" } } }' })
   const cfg = loadConfig({ env: { ROTOR_STATE: 'redis', REDIS_URL: 'redis://10.1.1.1:6380' }, home })
-  t.same(cfg.state, { store: 'redis', redisUrl: 'redis://10.1.1.1:6380', prefix: 'r1:' })
+  t.strictSame(cfg.state, { store: 'redis', redis: { kind: 'url', url: 'redis://10.1.1.1:6380' }, prefix: 'r1:' })
   const home2 = t.testdir({ 'rotor.json': '{ state: { store: "redis", redis: { url: "redis://cfg:1" } } }' })
-  t.same(loadConfig({ env: { REDIS_URL: 'redis://env:2' }, home: home2 }).state, { store: 'redis', redisUrl: 'redis://cfg:1', prefix: 'rotor:' })
+  t.strictSame(loadConfig({ env: { REDIS_URL: 'redis://env:2' }, home: home2 }).state, { store: 'redis', redis: { kind: 'url', url: 'redis://cfg:1' }, prefix: 'rotor:' })
   t.throws(() => loadConfig({ env: { ROTOR_STATE: 'etcd' }, home }), { message: /ROTOR_STATE must be "memory" or "redis"/ })
 })
 

@@ -30,6 +30,8 @@ export interface FakeTokenEndpoint {
   readonly copilotUrl: string
   /** Requests to tokenUrl, whatever the answer. */
   readonly calls: number
+  /** Requests to tokenUrl received so far, counted on arrival (before the latency): one in flight shows here first. */
+  readonly received: number
   /** Refresh grants that issued a new pair. */
   readonly refreshes: number
   /** Grants refused because the refresh token was used before or unknown. */
@@ -41,6 +43,11 @@ export interface FakeTokenEndpoint {
   seed (): TokenPair
   /** True only for the latest access token of a live family. */
   isCurrent (access: string): boolean
+  /**
+   * Accepted the way real providers accept access tokens: issued here, not expired, its family
+   * not revoked — a token rotated out by a later refresh stays good until it expires.
+   */
+  isIssued (access: string): boolean
   /** The latest pair of the family `refresh` belongs to. */
   latest (): TokenPair
   /**
@@ -59,6 +66,8 @@ export interface FakeTokenEndpoint {
 
 interface Family { current: TokenPair, revoked: boolean }
 
+interface Issued { readonly family: Family, readonly expires: number }
+
 /** An unsigned JWT (alg none) with the given payload; enough for claim decoding. */
 export function unsignedJwt (payload: Record<string, unknown>): string {
   const part = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url')
@@ -68,10 +77,12 @@ export function unsignedJwt (payload: Record<string, unknown>): string {
 export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {}): Promise<FakeTokenEndpoint> {
   const families: Family[] = []
   const byRefresh = new Map<string, { family: Family, used: boolean }>()
+  const byAccess = new Map<string, Issued>()
   const githubTokens = new Set<string>()
   const copilotTokens = new Set<string>()
   const grants: Array<Record<string, string>> = []
   let calls = 0
+  let received = 0
   let refreshes = 0
   let rejected = 0
   let exchanges = 0
@@ -93,6 +104,7 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
   function seed (): TokenPair {
     const family: Family = { current: issue(), revoked: false }
     families.push(family)
+    byAccess.set(family.current.access, { family, expires: Date.now() + (opts.expiresIn ?? 3600) * 1000 })
     byRefresh.set(family.current.refresh, { family, used: false })
     return family.current
   }
@@ -120,6 +132,7 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
     entry.used = true
     const next = issue()
     entry.family.current = next
+    byAccess.set(next.access, { family: entry.family, expires: Date.now() + (opts.expiresIn ?? 3600) * 1000 })
     byRefresh.set(next.refresh, { family: entry.family, used: false })
     refreshes++
     send(res, 200, { access_token: next.access, refresh_token: next.refresh, token_type: 'Bearer', expires_in: opts.expiresIn ?? 3600 })
@@ -145,6 +158,7 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
     for await (const c of req) parts.push(c as Buffer)
     const raw = Buffer.concat(parts).toString('utf8')
     const path = (req.url ?? '').split('?')[0]
+    if (path === '/oauth/token') received++
     if (latencyMs > 0) await sleep(latencyMs)
     if (path === '/copilot_internal/v2/token' && req.method === 'GET') {
       if (failStatus !== undefined) {
@@ -178,12 +192,17 @@ export async function startFakeTokenEndpoint (opts: FakeTokenEndpointOptions = {
     tokenUrl: `${url}/oauth/token`,
     copilotUrl: `${url}/copilot_internal/v2/token`,
     get calls () { return calls },
+    get received () { return received },
     get refreshes () { return refreshes },
     get rejected () { return rejected },
     get exchanges () { return exchanges },
     grants,
     seed,
     isCurrent: (access) => families.some((f) => !f.revoked && f.current.access === access),
+    isIssued (access) {
+      const i = byAccess.get(access)
+      return i !== undefined && !i.family.revoked && i.expires > Date.now()
+    },
     latest: () => {
       const f = families[families.length - 1]
       if (f === undefined) throw new Error('no token family seeded')

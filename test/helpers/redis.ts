@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
+import type { RedisTopology } from '../../src/config/types.ts'
+import { connectRedis, isCluster, type StateClient } from '../../src/state/redis/connection.ts'
 import { globEscape } from '../../src/state/redis/keys.ts'
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
@@ -38,23 +40,43 @@ import { freePort } from './ports.ts'
 
 export { freePort }
 
-/** Every non-empty SCAN batch of keys under a prefix. */
-async function * scanPrefix (c: Redis, prefix: string): AsyncGenerator<string[]> {
-  let cursor = '0'
-  do {
-    const [next, keys] = await c.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 500)
-    cursor = next
-    if (keys.length > 0) yield keys
-  } while (cursor !== '0')
-}
+/** A Redis URL (standalone) or any topology of state.redis. */
+export type RedisTarget = string | RedisTopology
 
-export async function deleteKeys (url: string, prefix: string): Promise<number> {
-  const c = testClient(url)
+/** A connected plain client for assertions: any topology, no retries, no offline queue. */
+export async function connectForTest (target: RedisTarget): Promise<StateClient> {
+  const c = connectRedis(typeof target === 'string' ? { kind: 'url', url: target } : target, { lazyConnect: true, retryStrategy: () => null, commandTimeoutMs: 2000, connectionName: 'rotor-test' })
   c.on('error', () => {})
-  let n = 0
   try {
     await c.connect()
-    for await (const keys of scanPrefix(c, prefix)) n += await c.del(...keys)
+  } catch (err) {
+    c.disconnect()
+    throw err
+  }
+  return c
+}
+
+/**
+ * Every non-empty SCAN batch of keys under a prefix. SCAN walks one node: on a Cluster every
+ * master is scanned (replicas hold copies of the same keys).
+ */
+async function * scanPrefix (c: StateClient, prefix: string): AsyncGenerator<string[]> {
+  for (const node of isCluster(c) ? c.nodes('master') : [c]) {
+    let cursor = '0'
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 500)
+      cursor = next
+      if (keys.length > 0) yield keys
+    } while (cursor !== '0')
+  }
+}
+
+export async function deleteKeys (target: RedisTarget, prefix: string): Promise<number> {
+  const c = await connectForTest(target)
+  let n = 0
+  try {
+    // One DEL per key: on a Cluster the keys of a batch span slots.
+    for await (const keys of scanPrefix(c, prefix)) n += (await Promise.all(keys.map((k) => c.del(k)))).reduce((a, b) => a + b, 0)
   } finally {
     c.disconnect()
   }
@@ -62,12 +84,10 @@ export async function deleteKeys (url: string, prefix: string): Promise<number> 
 }
 
 /** Every key under a prefix with its type and content, for assertions. */
-export async function dumpKeys (url: string, prefix: string): Promise<Map<string, unknown>> {
-  const c = testClient(url)
-  c.on('error', () => {})
+export async function dumpKeys (target: RedisTarget, prefix: string): Promise<Map<string, unknown>> {
+  const c = await connectForTest(target)
   const out = new Map<string, unknown>()
   try {
-    await c.connect()
     for await (const keys of scanPrefix(c, prefix)) {
       for (const k of keys) {
         const type = await c.type(k)

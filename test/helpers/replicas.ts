@@ -1,5 +1,6 @@
 // Gateway replicas as child processes (`node src/cli/main.ts serve --port 0`), each with its
-// own ROTOR_HOME, sharing one Redis. The bound port comes from the "rotor listening" line.
+// own ROTOR_HOME, sharing one Redis (a standalone URL, or any topology: topologies.ts). The
+// bound port comes from the "rotor listening" line.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,7 +27,10 @@ export interface Replica {
 export interface ReplicaOptions {
   readonly config: unknown
   readonly authProfiles: unknown
-  readonly redisUrl: string
+  /** A standalone Redis (REDIS_URL), or `redis`. */
+  readonly redisUrl?: string
+  /** Any topology: its `state.redis` keys go into the config, its env into the environment. */
+  readonly redis?: { readonly redisConfig: Record<string, unknown>, readonly env: Record<string, string> }
   readonly env?: Record<string, string>
 }
 
@@ -34,14 +38,22 @@ export interface Teardownable { teardown (fn: () => unknown): void }
 
 export const CHAT_BODY = { model: 'fake/m1', messages: [{ role: 'user', content: 'hi' }] }
 
+/** `config` with the topology's keys merged into state.redis (the prefix stays). */
+function withRedis (config: unknown, redisConfig: Record<string, unknown> | undefined): unknown {
+  if (redisConfig === undefined || typeof config !== 'object' || config === null) return config
+  const c = config as { state?: { redis?: Record<string, unknown> } }
+  return { ...c, state: { store: 'redis', ...c.state, redis: { ...c.state?.redis, ...redisConfig } } }
+}
+
 function startOne (index: number, opts: ReplicaOptions): Promise<Replica> {
   const home = mkdtempSync(join(tmpdir(), `rotor-replica-${index}-`))
-  writeFileSync(join(home, 'rotor.json'), JSON.stringify(opts.config, null, 2))
+  writeFileSync(join(home, 'rotor.json'), JSON.stringify(withRedis(opts.config, opts.redis?.redisConfig), null, 2))
   const agentDir = join(home, 'agents', 'default', 'agent')
   mkdirSync(agentDir, { recursive: true })
   writeFileSync(join(agentDir, 'auth-profiles.json'), JSON.stringify(opts.authProfiles, null, 2), { mode: 0o600 })
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: home, ROTOR_HOME: home, ROTOR_STATE: 'redis', REDIS_URL: opts.redisUrl, ...opts.env,
+    PATH: process.env.PATH, HOME: home, ROTOR_HOME: home, ROTOR_STATE: 'redis',
+    ...(opts.redisUrl !== undefined ? { REDIS_URL: opts.redisUrl } : {}), ...opts.redis?.env, ...opts.env,
   }
   const child: ChildProcess = spawn(process.execPath, [MAIN, 'serve', '--host', '127.0.0.1', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []

@@ -35,6 +35,12 @@ export interface RefreshTask {
   local (fresh: boolean): StoredToken | undefined
   /** Good enough to use: not expiring within the margin, not the one the upstream rejected. */
   usable (t: StoredToken): boolean
+  /**
+   * Still accepted upstream as far as we know (not expired, not the rejected one), though maybe
+   * within the refresh margin: what a coordinator that cannot coordinate uses instead of
+   * refreshing on its own.
+   */
+  valid? (t: StoredToken): boolean
   /** Calls the token endpoint with `base`'s refresh token. Throws RefreshError. */
   fetch (base: StoredToken | undefined): Promise<StoredToken>
   /** Keeps a token we or a peer obtained: local caches, the credentials file, a CLI's file. Never throws. */

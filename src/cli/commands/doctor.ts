@@ -7,8 +7,8 @@ import { authProfilesPath, findConfigPath } from '../../config/paths.ts'
 import { EXAMPLE_CONFIG_PATH, loadConfig } from '../../config/load.ts'
 import type { LoadedConfig, ProviderDef } from '../../config/types.ts'
 import { buildPlan } from '../../routing/plan.ts'
+import type { TopologyReport } from '../../state/redis/topology-check.ts'
 import type { CliContext, CommonOptions } from '../context.ts'
-import { redactUrl } from '../../core/mask.ts'
 import { readRawConfig } from '../config-file.ts'
 import { printJson, relativeTime } from '../output.ts'
 import { agentProfiles, canServe } from '../profile-state.ts'
@@ -118,28 +118,10 @@ function checkAgent (ctx: CliContext, config: LoadedConfig, agent: string, file:
   }
 }
 
-/** PING within 1 s; the reason when it fails. */
-async function pingRedis (url: string): Promise<string | undefined> {
-  const { Redis } = await import('ioredis')
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
-  let lastError: unknown
-  client.on('error', (err: unknown) => { lastError = err })
-  let timer: NodeJS.Timeout | undefined
-  try {
-    const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('no answer within 1 s')), 1000) })
-    await Promise.race([client.connect().then(() => client.ping()), timeout])
-    return undefined
-  } catch (err) {
-    const code = (lastError as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown }).code
-    return typeof code === 'string' ? code : err instanceof Error ? err.message.split(url).join('<url>') : 'unreachable'
-  } finally {
-    clearTimeout(timer)
-    client.disconnect()
-  }
-}
-
-export async function collectProblems (ctx: CliContext): Promise<Problem[]> {
+/** Every problem, and what the Redis topology looks like (redis store only). */
+export async function diagnose (ctx: CliContext): Promise<{ problems: Problem[], topology: TopologyReport | undefined }> {
   const problems: Problem[] = []
+  let topology: TopologyReport | undefined
   const path = findConfigPath({ cliPath: ctx.configPath, env: ctx.env, home: ctx.home })
   const file = path ?? EXAMPLE_CONFIG_PATH
   let config: LoadedConfig | undefined
@@ -165,19 +147,18 @@ export async function collectProblems (ctx: CliContext): Promise<Problem[]> {
   }
 
   if (config?.state.store === 'redis') {
-    const safe = redactUrl(config.state.redisUrl)
-    const failure = await pingRedis(config.state.redisUrl)
-    if (failure !== undefined) {
-      problems.push({ check: 'state', message: `State store unreachable: Redis at ${safe} does not answer (${failure})`, fix: `start Redis at ${safe} or set state.store to memory` })
-    }
+    const { checkTopology } = await import('../../state/redis/topology-check.ts')
+    topology = await checkTopology(config.state.redis)
+    for (const p of topology.problems) problems.push({ check: 'state', ...p })
   }
-  return problems
+  return { problems, topology }
 }
 
+
 export async function doctor (ctx: CliContext, o: CommonOptions): Promise<number> {
-  const problems = await collectProblems(ctx)
+  const { problems, topology } = await diagnose(ctx)
   if (o.json === true) {
-    printJson(ctx.o, { ok: problems.length === 0, problems })
+    printJson(ctx.o, { ok: problems.length === 0, problems, ...(topology !== undefined ? { topology } : {}) })
   } else if (problems.length === 0) {
     ctx.o.out('OK')
   } else {

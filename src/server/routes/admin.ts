@@ -136,7 +136,7 @@ async function statusOf (deps: AdminDeps, agent: string): Promise<unknown> {
   }
   return {
     agent,
-    store: { kind: deps.store.kind, health: deps.store.health() },
+    store: { kind: deps.store.kind, health: deps.store.health(), ...(deps.store.topology !== undefined ? { topology: deps.store.topology() } : {}) },
     strategy: runtime.config.auth.strategy,
     providers,
     profiles: profiles.map((p) => {

@@ -5,9 +5,9 @@
 // the agent's state since it last looked — even when another replica, which never knew the
 // old epoch, has already written to the empty Redis — and puts back its local mirror (seeds,
 // merged by max in resync-scripts.ts SEED_STATS).
-import type { Redis } from 'ioredis'
 import type { LocalAgentState } from '../local-state.ts'
 import { decodeEpoch } from './codec.ts'
+import { execBySlot, type StateClient } from './connection.ts'
 import type { Dirty } from './dirty.ts'
 import type { Keys } from './keys.ts'
 
@@ -43,13 +43,13 @@ export function queueSeeds (agent: string, state: LocalAgentState, dirty: Dirty,
   return state.stats.size
 }
 
-/** The current epoch of each agent ('' when gone), in one pipeline; throws when any GET failed. */
-export async function readEpochs (client: Redis, keys: Keys, agents: readonly string[]): Promise<Array<[string, string]>> {
+/** The current epoch of each agent ('' when gone), pipelined (per slot on a Cluster); throws when any GET failed. */
+export async function readEpochs (client: StateClient, keys: Keys, agents: readonly string[]): Promise<Array<[string, string]>> {
   if (agents.length === 0) return []
-  const pipe = client.pipeline()
-  for (const agent of agents) pipe.get(keys.epoch(agent))
-  const res = await pipe.exec()
-  if (res === null) throw new Error('pipeline aborted')
+  const res = await execBySlot(client, agents.map((agent) => {
+    const key = keys.epoch(agent)
+    return { key, add: (pipe) => { pipe.get(key) } }
+  }))
   return agents.map((agent, i) => {
     const [err, value] = res[i] ?? [new Error('no reply'), null]
     if (err !== null) throw err

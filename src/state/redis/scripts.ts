@@ -13,7 +13,7 @@
 // next call that Redis lost the agent's state. Stats replies start with a header [version,
 // bumped '1'|'0', epoch] (claimProbe: [claimed, version, bumped, epoch]) followed by the hash
 // after the change, flat [field, value, …].
-import type { Redis, Result } from 'ioredis'
+import type { Cluster, Redis, Result } from 'ioredis'
 import { EVENTS, PRELUDE } from './script-prelude.ts'
 import { MERGE_STATS, SEED_STATS } from './resync-scripts.ts'
 
@@ -181,6 +181,6 @@ export const SCRIPTS = {
 } as const
 
 /** Defines every script on a connection (once per client; ioredis loads them lazily). */
-export function defineScripts (redis: Redis): void {
+export function defineScripts (redis: Redis | Cluster): void {
   for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def)
 }

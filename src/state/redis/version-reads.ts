@@ -8,11 +8,12 @@
 // it after those changes. The GET is sent directly (not through ioredis auto-pipelining,
 // which may hold a command behind a pipeline in flight) so that "written when the batch
 // closes" holds as stated.
-import { Command, type Redis } from 'ioredis'
+import { Command } from 'ioredis'
+import type { StateClient } from './connection.ts'
 
 export type VersionReader = (agent: string) => Promise<unknown>
 
-export function createVersionReader (client: Redis, keyOf: (agent: string) => string): VersionReader {
+export function createVersionReader (client: StateClient, keyOf: (agent: string) => string): VersionReader {
   const open = new Map<string, Promise<unknown>>()
 
   function send (agent: string): Promise<unknown> {

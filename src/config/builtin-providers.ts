@@ -1,5 +1,6 @@
-// Providers rotor knows without config (docs/configuration.md; numbers from docs/providers.md).
-// Values that docs/providers.md does not give are left to the catalog defaults (see catalog.ts) rather than guessed.
+// Providers rotor knows without config (docs/configuration.md). Limits and prices are the providers' own
+// (tabled per provider in docs/providers.md); ones not published are left to the catalog defaults
+// (see catalog.ts) rather than guessed.
 import type { ApiFamily, ModelDefinitionConfig } from './schema.ts'
 import type { ProviderAuth } from './types.ts'
 import type { Env } from './paths.ts'

@@ -1,5 +1,5 @@
-// A Clawdbot config (`~/.clawdbot/clawdbot.json`) loaded as is (docs/configuration.md, "Coming
-// from Clawdbot"). Clawdbot's file describes a whole agent runtime; rotor uses its `models`,
+// A Clawdbot config (`~/.clawdbot/clawdbot.json`) loaded as is
+// (docs/configuration.md, "Coming from Clawdbot"). Clawdbot's file describes a whole agent runtime; rotor uses its `models`,
 // `agents` (models, aliases, fallbacks) and `auth` and nothing else. The keys Clawdbot's schema
 // has and rotor does not use are taken out before validation and reported in one warning;
 // anything neither schema knows is still an error. The lists below transcribe Clawdbot's schema

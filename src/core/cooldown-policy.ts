@@ -1,4 +1,4 @@
-// Cooldown / disable / half-open probe math (docs/routing.md, Clawdbot formulas). Pure: stats in, new stats out.
+// Cooldown / disable / half-open probe math (docs/routing.md, "Cooldown math"; Clawdbot's formulas). Pure: stats in, new stats out.
 import { positiveOrZero } from './numbers.ts'
 import { ownValue } from './own.ts'
 import type { Reason, ModelCooldown, UsageStats, FailureInput } from './types.ts'

@@ -1,4 +1,4 @@
-// Every error class rotor defines, one table (docs/http-api.md, errors): each carries a stable
+// Every error class rotor defines, one table (docs/http-api.md, "Errors"): each carries a stable
 // `code` (ROTOR_ERR_<AREA>_<WHAT>, never renamed). RotorError and its subclasses are the
 // client-facing ones; the others (CodedError) never reach a client as themselves: a route turns
 // them into a generic 500. Only src/server/error-reply.ts knows the wire shape.

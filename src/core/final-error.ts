@@ -1,4 +1,4 @@
-// The one client-facing error after every candidate failed or was skipped (docs/http-api.md, errors).
+// The one client-facing error after every candidate failed or was skipped (docs/http-api.md, "Which error when every candidate failed").
 import {
   ModelNotFoundError, NoCredentialsError, ProfilesUnavailableError, RateLimitedError, UpstreamAuthFailedError,
   UpstreamError, UpstreamTimeoutError

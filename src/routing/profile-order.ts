@@ -42,7 +42,8 @@ const TYPE_RANK: Readonly<Record<Profile['type'], number>> = { oauth: 0, token: 
  * The explicit order (file, else config) keeps its own sequence, dropping ids that are
  * missing, unusable or of another provider; an empty list counts as no order. Without one:
  * every usable profile of the provider, env profiles last (docs/configuration.md), then
- * oauth < token < api_key < none, then least recently used, then original position.
+ * oauth < token < api_key < aws-sdk < none, then least recently used (unless round-robin), then
+ * original position.
  * Cooling profiles stay in: skipping them is the executor's job, after rotation.
  */
 export function baseOrder (input: BaseOrderInput): Profile[] {

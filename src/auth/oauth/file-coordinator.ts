@@ -1,4 +1,4 @@
-// Host-local refresh coordination (docs/operations.md, single-host variant): a proper-lockfile
+// Host-local refresh coordination (docs/operations.md, "OAuth refresh across processes"): a proper-lockfile
 // lock per credential, then the credentials file's own lock (the one Clawdbot refreshes under),
 // a fresh re-read under both, and the token endpoint only when the stored token is still not
 // usable. Processes sharing one credentials file — rotor's or Clawdbot's — refresh once.

@@ -8,7 +8,7 @@ import type { Failure } from '../translated-stream.ts'
 import { isRecord } from '../../core/json.ts'
 
 /**
- * What each Bedrock exception signals (see docs/providers.md, Amazon Bedrock): a rate limit cools
+ * What each Bedrock exception signals (see docs/providers.md, "Amazon Bedrock"): a rate limit cools
  * this profile for this model; rejected credentials, Amazon-side trouble (`transient`) and model
  * timeouts cool the profile; a bad request goes back to the client; a missing model moves on to
  * the next model.

@@ -3,7 +3,7 @@
 // agent only, so all its KEYS share the `{<agent>}` hash tag (one Cluster slot). Key names come
 // in KEYS, values in ARGV; time is the caller's clock (ARGV), never Redis TIME (which only
 // seeds a new version counter), so the memory and redis stores compute the same deadlines for
-// the same inputs. The math mirrors src/routing/cooldown-policy.ts line by line;
+// the same inputs. The math mirrors src/core/cooldown-policy.ts line by line;
 // test/state/contract.ts holds them to it.
 //
 // Versioning: every stats script has the agent's `ver` key as KEYS[2] and, when it changed
